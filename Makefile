@@ -1,0 +1,40 @@
+# dropforge — the two commands: `make run` and `make test` (see README.md).
+# Each installs the Debian packages it needs (when missing), builds, then does its job.
+
+SWIFT       ?= swift
+ROOT        ?= .
+BUILD_FLAGS ?=
+APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev
+BIN          = .build/debug/dropforge
+
+.PHONY: run test build deps clean
+
+## run: build, copy config/examples/* into inbox/ and drain them into outbox/ (offline defaults)
+run: build
+	@mkdir -p inbox/.tmp outbox
+	@for f in config/examples/*.json config/examples/*.yaml config/examples/*.yml; do \
+	  [ -f "$$f" ] || continue; \
+	  name=$$(basename "$$f"); cp "$$f" "inbox/.tmp/$$name" && mv "inbox/.tmp/$$name" "inbox/$$name"; \
+	done
+	$(BIN) drain --root $(ROOT)
+	@echo "results: $$(ls outbox/results | wc -l) folder(s) in outbox/results, failures: $$(ls outbox/failures 2>/dev/null | wc -l)"
+
+## test: build and run the whole test suite (unit + end-to-end on the built binary)
+test: build
+	$(SWIFT) test $(BUILD_FLAGS)
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+## deps: install the Debian packages that are missing (apt-get update first)
+deps:
+	@missing=""; \
+	for p in $(APT_PACKAGES); do dpkg -s "$$p" >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf .build

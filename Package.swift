@@ -1,0 +1,47 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "dropforge",
+    products: [
+        .executable(name: "dropforge", targets: ["dropforge"]),
+        .library(name: "DropForgeKit", targets: ["DropForgeKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", exact: "0.10.0"),
+    ],
+    targets: [
+        // System libraries (Debian -dev packages); see DESIGN §10.
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CXLSX", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // libpng reports errors by longjmp, which must never cross Swift frames: this C shim owns the setjmp.
+        .target(name: "PNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
+        .target(
+            name: "DropForgeKit",
+            dependencies: [
+                "PNGShim",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The repository's own config/ (through a symlink) is what `dropforge init` writes.
+            resources: [.copy("DefaultConfig")]
+        ),
+        .executableTarget(
+            name: "dropforge",
+            dependencies: [
+                "DropForgeKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DropForgeKitTests", dependencies: ["DropForgeKit"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DropForgeKit", "dropforge"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,134 @@
+import Foundation
+
+/// `config/dropforge.yaml`, read strictly: unknown keys and wrong types are errors with a
+/// position (code `config_invalid`), every key is optional and falls back to the defaults below.
+public struct DropforgeConfig: Codable, Sendable, Equatable {
+    /// How the inbox is watched.
+    public enum Watcher: String, Codable, Sendable, CaseIterable {
+        case inotify
+        case poll
+    }
+
+    /// Workers per pipeline stage.
+    public struct Workers: Codable, Sendable, Equatable {
+        public var parameters = 1
+        public var generate = 2
+        public var quality = 2
+        public var metadata = 2
+        public var export = 1
+        public init() {}
+    }
+
+    /// Retry policy for failed steps (exponential back-off between the delays).
+    public struct Retry: Codable, Sendable, Equatable {
+        public var maxAttempts = 3
+        public var baseDelayMs = 500
+        public var maxDelayMs = 60_000
+        public init() {}
+    }
+
+    /// Defaults applied when a manifest leaves something out.
+    public struct Defaults: Codable, Sendable, Equatable {
+        /// Profile used when a manifest names none; a missing default profile is not an error.
+        public var profile = "default"
+        public init() {}
+    }
+
+    public var version = 1
+    public var watcher = Watcher.inotify
+    public var rescanSeconds = 30
+    public var pollIntervalMs = 1000
+    public var settleMs = 500
+    public var workers = Workers()
+    public var leaseSeconds = 30
+    public var heartbeatSeconds = 10
+    public var retry = Retry()
+    public var shutdownGraceSeconds = 30
+    public var limits = Limits()
+    public var defaults = Defaults()
+    public var providers: [String: ProviderConfig] = [:]
+
+    public init() {}
+
+    /// Loads the config file; a missing file means all defaults.
+    public static func load(from url: URL) throws -> DropforgeConfig {
+        let file = url.pathComponents.suffix(2).joined(separator: "/")
+        guard FileManager.default.fileExists(atPath: url.path) else { return DropforgeConfig() }
+        let data: Data
+        do {
+            data = try SafePath.readFile(url, maxBytes: Limits().manifestBytes)
+        } catch let rejection as SafePath.Rejection {
+            throw ManifestError(file: file, message: rejection.message, code: ManifestError.configInvalid)
+        }
+        return try parse(data, file: file)
+    }
+
+    /// Parses config text (YAML, or JSON when `file` ends in `.json`).
+    public static func parse(_ data: Data, file: String) throws -> DropforgeConfig {
+        let reader = DocumentReader(file: file, code: ManifestError.configInvalid, maxBytes: Limits().manifestBytes)
+        let root = try reader.read(data, format: DocumentFormat(fileName: file) ?? .yaml)
+        let map = try root.mapping(allowed: [
+            "version", "watcher", "rescan_seconds", "poll_interval_ms", "settle_ms", "workers", "lease_seconds",
+            "heartbeat_seconds", "retry", "shutdown_grace_seconds", "limits", "defaults", "providers",
+        ])
+        var config = DropforgeConfig()
+        if let node = map.value("version") {
+            let version = try node.int()
+            guard version == 1 else { throw node.error("unsupported config version \(version) (expected 1)") }
+        }
+        config.watcher = try map.oneOf("watcher", Watcher.self) ?? config.watcher
+        config.rescanSeconds = try map.int("rescan_seconds", in: 1...86_400) ?? config.rescanSeconds
+        config.pollIntervalMs = try map.int("poll_interval_ms", in: 10...3_600_000) ?? config.pollIntervalMs
+        config.settleMs = try map.int("settle_ms", in: 0...3_600_000) ?? config.settleMs
+        if let node = map.value("workers") { config.workers = try parseWorkers(node) }
+        config.leaseSeconds = try map.int("lease_seconds", in: 2...86_400) ?? config.leaseSeconds
+        config.heartbeatSeconds = try map.int("heartbeat_seconds", in: 1...86_400) ?? config.heartbeatSeconds
+        if config.heartbeatSeconds >= config.leaseSeconds {
+            let node = map.value("heartbeat_seconds") ?? map.value("lease_seconds") ?? root
+            throw node.error("heartbeat_seconds (\(config.heartbeatSeconds)) must be shorter than lease_seconds (\(config.leaseSeconds))")
+        }
+        if let node = map.value("retry") { config.retry = try parseRetry(node) }
+        config.shutdownGraceSeconds = try map.int("shutdown_grace_seconds", in: 0...86_400) ?? config.shutdownGraceSeconds
+        if let node = map.value("limits") { config.limits = try Limits.parse(node) }
+        if let node = map.value("defaults") {
+            let defaults = try node.mapping(allowed: ["profile"])
+            if let profile = try defaults.value("profile")?.profileName() { config.defaults.profile = profile }
+        }
+        if let node = map.value("providers") {
+            for entry in try node.freeMapping() {
+                guard entry.key.range(of: #"^[A-Za-z0-9._-]+$"#, options: .regularExpression) != nil else {
+                    throw entry.keyNode.error("provider name '\(entry.key)' may only use letters, digits, '.', '_' and '-'")
+                }
+                if entry.key == "local" {
+                    throw entry.keyNode.error("'local' is built in and cannot be redefined")
+                }
+                config.providers[entry.key] = try ProviderConfig.parse(entry.value)
+            }
+        }
+        return config
+    }
+
+    private static func parseWorkers(_ node: DocumentNode) throws -> Workers {
+        let map = try node.mapping(allowed: ["parameters", "generate", "quality", "metadata", "export"])
+        var workers = Workers()
+        let range = 1...64
+        workers.parameters = try map.int("parameters", in: range) ?? workers.parameters
+        workers.generate = try map.int("generate", in: range) ?? workers.generate
+        workers.quality = try map.int("quality", in: range) ?? workers.quality
+        workers.metadata = try map.int("metadata", in: range) ?? workers.metadata
+        workers.export = try map.int("export", in: range) ?? workers.export
+        return workers
+    }
+
+    private static func parseRetry(_ node: DocumentNode) throws -> Retry {
+        let map = try node.mapping(allowed: ["max_attempts", "base_delay_ms", "max_delay_ms"])
+        var retry = Retry()
+        retry.maxAttempts = try map.int("max_attempts", in: 1...100) ?? retry.maxAttempts
+        retry.baseDelayMs = try map.int("base_delay_ms", in: 0...86_400_000) ?? retry.baseDelayMs
+        retry.maxDelayMs = try map.int("max_delay_ms", in: 0...86_400_000) ?? retry.maxDelayMs
+        if retry.maxDelayMs < retry.baseDelayMs {
+            throw (map.value("max_delay_ms") ?? node).error("max_delay_ms (\(retry.maxDelayMs)) is shorter than base_delay_ms (\(retry.baseDelayMs))")
+        }
+        return retry
+    }
+}

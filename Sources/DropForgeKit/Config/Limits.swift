@@ -1,0 +1,56 @@
+import Foundation
+
+/// Size and count limits for untrusted input (DESIGN §9); all configurable in
+/// `config/dropforge.yaml` under `limits:` with snake_case keys.
+public struct Limits: Codable, Sendable, Equatable {
+    /// Largest manifest, profile, template or keyword file read, in bytes.
+    public var manifestBytes: Int = 1_048_576
+    /// Most items one job may make (`params.count`).
+    public var count: Int = 1000
+    /// Longest image side in pixels (`params.size`, decoded images).
+    public var imageSide: Int = 8192
+    /// Largest decoded image in bytes (checked before allocating).
+    public var decodedBytes: Int = 268_435_456
+    /// Largest HTTP response body in bytes.
+    public var httpResponseBytes: Int = 67_108_864
+    /// Largest character card JSON in bytes.
+    public var cardJSONBytes: Int = 16_777_216
+
+    public init(manifestBytes: Int = 1_048_576, count: Int = 1000, imageSide: Int = 8192,
+                decodedBytes: Int = 268_435_456, httpResponseBytes: Int = 67_108_864,
+                cardJSONBytes: Int = 16_777_216) {
+        self.manifestBytes = manifestBytes
+        self.count = count
+        self.imageSide = imageSide
+        self.decodedBytes = decodedBytes
+        self.httpResponseBytes = httpResponseBytes
+        self.cardJSONBytes = cardJSONBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case manifestBytes = "manifest_bytes"
+        case count
+        case imageSide = "image_side"
+        case decodedBytes = "decoded_bytes"
+        case httpResponseBytes = "http_response_bytes"
+        case cardJSONBytes = "card_json_bytes"
+    }
+
+    /// Reads `limits:` strictly; keys left out keep their defaults.
+    static func parse(_ node: DocumentNode) throws -> Limits {
+        let map = try node.mapping(allowed: CodingKeys.allKeys)
+        var limits = Limits()
+        let big = 1...(1 << 40)
+        if let v = try map.int("manifest_bytes", in: 1024...(1 << 30)) { limits.manifestBytes = v }
+        if let v = try map.int("count", in: 1...1_000_000) { limits.count = v }
+        if let v = try map.int("image_side", in: 16...65_535) { limits.imageSide = v }
+        if let v = try map.int("decoded_bytes", in: big) { limits.decodedBytes = v }
+        if let v = try map.int("http_response_bytes", in: big) { limits.httpResponseBytes = v }
+        if let v = try map.int("card_json_bytes", in: big) { limits.cardJSONBytes = v }
+        return limits
+    }
+}
+
+extension Limits.CodingKeys: CaseIterable {
+    static var allKeys: [String] { allCases.map(\.rawValue) }
+}

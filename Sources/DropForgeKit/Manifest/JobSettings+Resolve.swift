@@ -1,0 +1,162 @@
+import Foundation
+
+extension JobSettings {
+    /// One place settings can come from (the manifest, then its profile), kept with its file so
+    /// errors about a value point at the file and field that wrote it.
+    struct SettingsSource {
+        let file: String
+        let code: String
+        let sections: ManifestSections
+
+        func error(_ field: String, _ message: String) -> ManifestError {
+            let position = sections.positions[field]
+            return ManifestError(file: file, line: position?.line, column: position?.column, field: field,
+                                 message: message, code: code)
+        }
+    }
+
+    /// Resolves a parsed manifest into the settings an execution runs with.
+    ///
+    /// Precedence: manifest value, else profile value, else built-in default. `template` and
+    /// `template_file` (likewise `keywords` / `keywords_file`) are one setting: whichever the
+    /// manifest gives wins over either in the profile. Files are read here, relative to
+    /// `<root>/config/`, and must stay inside the root. Provider names must be `local` or
+    /// configured in `config.providers`, fit the role (image vs text) and be of a type in
+    /// `availableProviderTypes` (none yet: real providers arrive later).
+    public static func resolve(manifest: Manifest, manifestFile: String, profile: Profile?, rootDirectory: URL,
+                               config: DropforgeConfig,
+                               availableProviderTypes: Set<ProviderConfig.ProviderType> = []) throws -> JobSettings {
+        let sources = [SettingsSource(file: manifest.file, code: ManifestError.manifestInvalid, sections: manifest.sections)]
+            + (profile.map { [SettingsSource(file: $0.file, code: ManifestError.profileInvalid, sections: $0.sections)] } ?? [])
+        let configDirectory = rootDirectory.appendingPathComponent("config")
+        let limits = config.limits
+
+        func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? {
+            for source in sources { if let value = get(source.sections) { return (value, source) } }
+            return nil
+        }
+        func value<T>(_ get: (ManifestSections) -> T?) -> T? { first(get)?.value }
+
+        func readFile(_ path: String, field: String, source: SettingsSource) throws -> Data {
+            do {
+                let url = try SafePath.resolve(path, configDirectory: configDirectory, rootDirectory: rootDirectory)
+                return try SafePath.readFile(url, maxBytes: limits.manifestBytes)
+            } catch let rejection as SafePath.Rejection {
+                throw source.error(field, rejection.message)
+            }
+        }
+
+        // Template: inline text or a file, from the first source that gives either.
+        guard let templateChoice = first({ $0.params.template != nil || $0.params.templateFile != nil ? $0.params : nil }) else {
+            let position = manifest.sections.positions["params"]
+            let hint = profile.map { " (nor does profile '\($0.name)')" } ?? ""
+            throw ManifestError(file: manifest.file, line: position?.line, column: position?.column,
+                                field: "params.template",
+                                message: "missing required field 'template' (or 'template_file'); the manifest gives neither\(hint)",
+                                code: ManifestError.manifestInvalid)
+        }
+        var template = templateChoice.value.template ?? ""
+        var templateSource: String? = nil
+        if let path = templateChoice.value.templateFile {
+            let data = try readFile(path, field: "params.template_file", source: templateChoice.source)
+            do { template = try TextFileCheck.decode(data, path: path) } catch let problem as KeywordFileReader.Problem {
+                throw templateChoice.source.error("params.template_file", problem.message)
+            }
+            if template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw templateChoice.source.error("params.template_file", "'\(path)' is empty")
+            }
+            templateSource = path
+        }
+
+        // Keywords: inline list or a .txt/.csv file; none at all is an empty list.
+        var keywords = KeywordTable.list([])
+        var keywordsSource: String? = nil
+        if let choice = first({ $0.params.keywords != nil || $0.params.keywordsFile != nil ? $0.params : nil }) {
+            if let path = choice.value.keywordsFile {
+                let data = try readFile(path, field: "params.keywords_file", source: choice.source)
+                do { keywords = try KeywordFileReader.read(data, path: path) } catch let problem as KeywordFileReader.Problem {
+                    throw choice.source.error("params.keywords_file", problem.message)
+                }
+                keywordsSource = path
+            } else {
+                keywords = .list(choice.value.keywords ?? [])
+            }
+        }
+
+        // Providers named anywhere must exist and be usable for their role.
+        let checker = ProviderCheck(config: config, available: availableProviderTypes)
+        let writer = try checker.resolve(first { $0.params.writer }, field: "params.writer", role: .text)
+        let generator = try checker.resolve(first { $0.generate.provider }, field: "generate.provider", role: .image)
+        let vision = try checker.resolveOptional(first { $0.quality.vision }, field: "quality.vision", role: .text)
+        let metadataWriter = try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text)
+
+        let stem = ((manifestFile as NSString).lastPathComponent as NSString).deletingPathExtension
+        let name = manifest.name.map(Manifest.sanitizedName) ?? Manifest.sanitizedName(stem)
+
+        return JobSettings(
+            kind: manifest.kind,
+            name: name.isEmpty ? "job" : name,
+            manifestID: manifest.id,
+            force: manifest.force ?? false,
+            priority: manifest.priority ?? .normal,
+            profileName: profile?.name,
+            params: Params(
+                template: template,
+                templateSource: templateSource,
+                keywords: keywords,
+                keywordsSource: keywordsSource,
+                vars: value { $0.params.vars } ?? [],
+                pick: value { $0.params.pick } ?? .sequential,
+                count: value { $0.params.count },
+                aspectRatios: value { $0.params.aspectRatios } ?? ["1:1"],
+                size: value { $0.params.size } ?? 768,
+                seed: value { $0.params.seed },
+                negative: value { $0.params.negative } ?? "",
+                writer: writer),
+            generate: Generate(provider: generator),
+            quality: Quality(enabled: value { $0.quality.enabled } ?? true,
+                             checks: value { $0.quality.checks } ?? QualityCheck.allCases,
+                             vision: vision),
+            metadata: Metadata(enabled: value { $0.metadata.enabled } ?? true, writer: metadataWriter),
+            export: Export(formats: value { $0.export.formats } ?? [.png, .csv, .json]))
+    }
+}
+
+/// Checks provider names against `config/dropforge.yaml` (see `JobSettings.resolve`).
+struct ProviderCheck {
+    enum Role { case image, text }
+
+    let config: DropforgeConfig
+    let available: Set<ProviderConfig.ProviderType>
+
+    func resolve(_ choice: (value: String, source: JobSettings.SettingsSource)?, field: String, role: Role) throws -> String {
+        try resolveOptional(choice, field: field, role: role) ?? "local"
+    }
+
+    func resolveOptional(_ choice: (value: String, source: JobSettings.SettingsSource)?, field: String, role: Role) throws -> String? {
+        guard let (name, source) = choice else { return nil }
+        if name == "local" { return name }
+        guard let provider = config.providers[name] else {
+            let defined = config.providers.keys.sorted()
+            let list = defined.isEmpty ? "no providers" : "defines: " + defined.joined(separator: ", ")
+            var message = "unknown provider '\(name)' (config/dropforge.yaml \(list))"
+            if let suggestion = EditDistance.suggestion(for: name, among: defined + ["local"]) {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            throw source.error(field, message)
+        }
+        let type = provider.type.rawValue
+        switch role {
+        case .image where !provider.type.makesImages:
+            throw source.error(field, "provider '\(name)' (type \(type)) is a text provider and cannot generate images")
+        case .text where provider.type.makesImages:
+            throw source.error(field, "provider '\(name)' (type \(type)) is an image provider and cannot write text")
+        default:
+            break
+        }
+        guard available.contains(provider.type) else {
+            throw source.error(field, "provider '\(name)' (type \(type)) is not available in this version")
+        }
+        return name
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// The raw `generate:` section: which image provider renders the prompts.
+public struct ManifestGenerate: Codable, Sendable, Equatable {
+    public var provider: String?
+    public init(provider: String? = nil) { self.provider = provider }
+
+    static func parse(_ node: DocumentNode) throws -> ManifestGenerate {
+        let map = try node.mapping(allowed: ["provider"])
+        return ManifestGenerate(provider: try map.value("provider").map { try $0.providerName() })
+    }
+}
+
+/// The raw `quality:` section: which checks run on each image.
+public struct ManifestQuality: Codable, Sendable, Equatable {
+    public var enabled: Bool?
+    public var checks: [JobSettings.QualityCheck]?
+    /// A text provider with vision that adds an LLM pass/fail check.
+    public var vision: String?
+    public init(enabled: Bool? = nil, checks: [JobSettings.QualityCheck]? = nil, vision: String? = nil) {
+        self.enabled = enabled
+        self.checks = checks
+        self.vision = vision
+    }
+
+    static func parse(_ node: DocumentNode) throws -> ManifestQuality {
+        let map = try node.mapping(allowed: ["enabled", "checks", "vision"])
+        return ManifestQuality(enabled: try map.bool("enabled"),
+                               checks: try map.subset("checks", of: JobSettings.QualityCheck.self),
+                               vision: try map.value("vision").map { try $0.providerName() })
+    }
+}
+
+/// The raw `metadata:` section: titles, descriptions and tags for each image.
+public struct ManifestMetadata: Codable, Sendable, Equatable {
+    public var enabled: Bool?
+    public var writer: String?
+    public init(enabled: Bool? = nil, writer: String? = nil) {
+        self.enabled = enabled
+        self.writer = writer
+    }
+
+    static func parse(_ node: DocumentNode) throws -> ManifestMetadata {
+        let map = try node.mapping(allowed: ["enabled", "writer"])
+        return ManifestMetadata(enabled: try map.bool("enabled"),
+                                writer: try map.value("writer").map { try $0.providerName() })
+    }
+}
+
+/// The raw `export:` section: which files the published job folder gets.
+public struct ManifestExport: Codable, Sendable, Equatable {
+    public var formats: [JobSettings.ExportFormat]?
+    public init(formats: [JobSettings.ExportFormat]? = nil) { self.formats = formats }
+
+    static func parse(_ node: DocumentNode) throws -> ManifestExport {
+        let map = try node.mapping(allowed: ["formats"])
+        guard let list = map.value("formats") else { return ManifestExport() }
+        let formats = try list.subset(of: JobSettings.ExportFormat.self)
+        if formats.isEmpty { throw list.error("list at least one format, e.g. [png]") }
+        return ManifestExport(formats: formats)
+    }
+}
+
+/// The five settings sections shared by manifests and profiles, plus where each field was
+/// written, so resolution errors (a missing template file, an unknown provider) can point at it.
+public struct ManifestSections: Codable, Sendable, Equatable {
+    public var params = ManifestParams()
+    public var generate = ManifestGenerate()
+    public var quality = ManifestQuality()
+    public var metadata = ManifestMetadata()
+    public var export = ManifestExport()
+    /// Field path (`params.template_file`) → position of its value.
+    public var positions: [String: ManifestPosition] = [:]
+
+    public init() {}
+
+    static let keys = ["params", "generate", "quality", "metadata", "export"]
+
+    static func parse(_ map: DocumentMapping, limits: Limits) throws -> ManifestSections {
+        var sections = ManifestSections()
+        if let node = map.value("params") { sections.params = try ManifestParams.parse(node, limits: limits) }
+        if let node = map.value("generate") { sections.generate = try ManifestGenerate.parse(node) }
+        if let node = map.value("quality") { sections.quality = try ManifestQuality.parse(node) }
+        if let node = map.value("metadata") { sections.metadata = try ManifestMetadata.parse(node) }
+        if let node = map.value("export") { sections.export = try ManifestExport.parse(node) }
+        sections.positions = map.node.valuePositions()
+        return sections
+    }
+}
+
+extension DocumentNode {
+    /// Positions of every mapping value below this node, keyed by field path.
+    func valuePositions() -> [String: ManifestPosition] {
+        var result: [String: ManifestPosition] = [:]
+        func walk(_ node: DocumentNode, depth: Int) {
+            guard depth < DocumentPrescan.maxDepth, case .mapping(let mapping) = node.node else { return }
+            for (key, value) in mapping {
+                guard let name = key.string else { continue }
+                let child = node.child(value, key: name)
+                if let position = child.position { result[child.field] = position }
+                walk(child, depth: depth + 1)
+            }
+        }
+        walk(self, depth: 0)
+        return result
+    }
+}

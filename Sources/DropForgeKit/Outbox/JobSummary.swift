@@ -1,0 +1,89 @@
+import Foundation
+
+/// `job.json`: what downstream tools read about a published execution.
+public struct JobSummary: Codable, Sendable {
+    public struct Counts: Codable, Sendable, Equatable {
+        public var total: Int
+        public var approved: Int
+        public var rejected: Int
+        public var failed: Int
+    }
+
+    public struct Timings: Codable, Sendable {
+        public var created: Date
+        public var started: Date?
+        public var finished: Date
+        /// Seconds spent in each stage, summed over the execution's steps.
+        public var stages: [String: Double]
+    }
+
+    public struct Usage: Codable, Sendable {
+        public var promptTokens: Int
+        public var completionTokens: Int
+        public var cost: Double
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", cost
+        }
+    }
+
+    public var job: String
+    public var execution: String
+    public var number: Int
+    public var parent: String?
+    public var name: String
+    public var kind: String
+    public var manifest: String
+    public var manifestID: String?
+    public var status: JobStatus
+    public var error: StageFailure?
+    public var counts: Counts
+    public var qc: QualitySummary?
+    public var items: [ItemSummary]
+    public var timings: Timings
+    public var usage: Usage
+    public var settings: JobSettings?
+
+    enum CodingKeys: String, CodingKey {
+        case job, execution, number, parent, name, kind, manifest, manifestID = "manifest_id", status, error
+        case counts, qc, items, timings, usage, settings
+    }
+}
+
+public struct QualitySummary: Codable, Sendable {
+    public var enabled: Bool
+    public var checks: [String]
+}
+
+/// One item in `job.json`, and the sidecar `images/NNNN.json` (DESIGN §1).
+public struct ItemSummary: Codable, Sendable {
+    public struct Verdict: Codable, Sendable {
+        public var status: String
+        public var reason: String?
+        public var checks: [QualityCheckResult]
+    }
+
+    public var item: Int
+    public var status: ItemStatus
+    /// Relative to the execution's folder (`images/0001.png`), or to `review/<job>/`.
+    public var file: String?
+    public var prompt: String
+    public var negative: String
+    public var seed: UInt32
+    public var width: Int
+    public var height: Int
+    public var aspectRatio: String
+    public var keyword: String
+    public var provider: String
+    public var qc: Verdict?
+    public var title: String?
+    public var description: String?
+    public var tags: [String]?
+    public var attempts: Int
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case item, status, file, prompt, negative, seed, width, height, aspectRatio = "aspect_ratio", keyword
+        case provider, qc, title, description, tags, attempts, error
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// `dropforge drain`: rescan the inbox once, claim everything, run until nothing is left, exit
+/// (DESIGN §2). Safe beside a running `watch` or another `drain`: claims and leases keep them
+/// from doubling work.
+public struct Drain {
+    /// The documented exit codes.
+    public enum Outcome: Int32, Sendable {
+        case allFinished = 0
+        case someFailed = 1
+        case usageError = 2
+        case timedOut = 3
+    }
+
+    public struct Report: Sendable {
+        public var outcome: Outcome
+        public var completed: Int
+        public var failed: Int
+        public var unfinished: Int
+    }
+
+    let runtime: Runtime
+    let timeout: TimeInterval?
+    let signals: SignalTrap
+    let progress: (@Sendable (_ finished: Int, _ total: Int) -> Void)?
+
+    public init(runtime: Runtime, timeout: TimeInterval?, signals: SignalTrap,
+                progress: (@Sendable (Int, Int) -> Void)? = nil) {
+        self.runtime = runtime
+        self.timeout = timeout
+        self.signals = signals
+        self.progress = progress
+    }
+
+    public func run() throws -> Report {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        let intake = runtime.intake
+        var tracked = Set(intake.adoptOrphans())
+        tracked.formUnion(try runtime.store.unfinishedJobIDs())
+        runtime.engine.start()
+
+        // Intake: one rescan, then wait only for files that are still being written.
+        tracked.formUnion(intake.scan())
+        runtime.engine.ring()
+        while intake.waiting > 0, !signals.stopRequested, deadline.map({ Date() < $0 }) ?? true {
+            let wait = intake.nextCheck().map { max(0.01, $0 - Date().timeIntervalSince1970) } ?? 0.05
+            Thread.sleep(forTimeInterval: min(wait, 0.1))
+            tracked.formUnion(intake.recheckWaiting())
+            runtime.engine.ring()
+        }
+
+        var timedOut = false
+        var lastFinished = -1
+        while !signals.stopRequested {
+            let statuses = try runtime.store.statuses(jobIDs: Array(tracked))
+            let finished = statuses.values.filter(\.isFinished).count
+            if finished != lastFinished {
+                progress?(finished, tracked.count)
+                lastFinished = finished
+            }
+            if finished == tracked.count { break }
+            if let deadline, Date() >= deadline {
+                timedOut = true
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        runtime.engine.stop(grace: timedOut ? 1 : TimeInterval(runtime.config.shutdownGraceSeconds))
+
+        let statuses = try runtime.store.statuses(jobIDs: Array(tracked))
+        let completed = statuses.values.filter { $0 == .completed }.count
+        let failed = statuses.values.filter { $0 == .failed || $0 == .cancelled }.count
+        let unfinished = tracked.count - completed - failed
+        let outcome: Outcome = timedOut ? .timedOut : failed > 0 ? .someFailed : .allFinished
+        return Report(outcome: outcome, completed: completed, failed: failed, unfinished: unfinished)
+    }
+}

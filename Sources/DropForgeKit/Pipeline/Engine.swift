@@ -1,0 +1,167 @@
+import Foundation
+
+/// Runs the stages: a pool of worker threads per stage claims steps from the store, runs them
+/// and records the outcome. A heartbeat thread renews this process's leases and hands back the
+/// leases of dead processes on this host. Worker threads (not async tasks) because stage work
+/// is blocking — libpng, SQLite, files — and must not starve anything else.
+public final class Engine: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var workers: [Stage: Int]
+        public var leaseSeconds: TimeInterval
+        public var heartbeatSeconds: TimeInterval
+        public var retry: RetryPolicy
+
+        public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryPolicy) {
+            self.workers = workers
+            self.leaseSeconds = leaseSeconds
+            self.heartbeatSeconds = heartbeatSeconds
+            self.retry = retry
+        }
+    }
+
+    private let store: JobStore
+    private let layout: RootLayout
+    private let owner: OwnerIdentity
+    private let log: EventLog
+    private let runners: [Stage: StageRunner]
+    private let options: Options
+
+    private let lock = NSCondition()
+    private var stopping = false
+    private var inFlight = 0
+
+    public init(store: JobStore, layout: RootLayout, owner: OwnerIdentity, log: EventLog,
+                runners: [StageRunner], options: Options) {
+        self.store = store
+        self.layout = layout
+        self.owner = owner
+        self.log = log
+        self.runners = Dictionary(uniqueKeysWithValues: runners.map { ($0.stage, $0) })
+        self.options = options
+    }
+
+    /// Steps this process is running right now.
+    public var stepsInFlight: Int { lock.withLock { inFlight } }
+
+    public func start() {
+        reapDeadOwners()
+        for stage in Stage.allCases {
+            guard let runner = runners[stage] else { continue }
+            for number in 0..<max(1, options.workers[stage] ?? 1) {
+                spawn(name: "\(stage.rawValue)-\(number)") { [self] in workerLoop(runner) }
+            }
+        }
+        spawn(name: "heartbeat") { [self] in heartbeatLoop() }
+    }
+
+    /// Wakes idle workers: new steps may be waiting (called after intake admits jobs).
+    public func ring() {
+        lock.withLock { lock.broadcast() }
+    }
+
+    /// Stops claiming, waits up to `grace` seconds for steps in flight, then gives back every
+    /// lease this process holds so the next start (or another process) resumes at once.
+    @discardableResult
+    public func stop(grace: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(grace)
+        let finished: Bool = lock.withLock {
+            stopping = true
+            lock.broadcast()
+            while inFlight > 0 && Date() < deadline {
+                _ = lock.wait(until: min(deadline, Date().addingTimeInterval(0.05)))
+            }
+            return inFlight == 0
+        }
+        try? store.releaseLeases(owner: owner.id, countAttempt: false)
+        return finished
+    }
+
+    private func spawn(name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.name = "dropforge-\(name)"
+        thread.stackSize = 4 << 20
+        thread.start()
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func workerLoop(_ runner: StageRunner) {
+        var idle: TimeInterval = 0.002
+        while true {
+            // Counted in flight before the claim, so `stop` also waits for a claim in progress.
+            let proceed: Bool = lock.withLock {
+                guard !stopping else { return false }
+                inFlight += 1
+                return true
+            }
+            guard proceed else { return }
+            let lease = try? store.claimStep(stage: runner.stage, owner: owner.id,
+                                             leaseSeconds: options.leaseSeconds, now: Date())
+            if let lease {
+                execute(lease, with: runner)
+                idle = 0.002
+            }
+            lock.withLock {
+                inFlight -= 1
+                lock.broadcast()
+                // Idle: sleep until rung (or another step finishes), backing off to 100 ms.
+                if lease == nil && !stopping {
+                    _ = lock.wait(until: Date().addingTimeInterval(idle))
+                }
+            }
+            if lease == nil { idle = min(0.1, idle * 2) }
+        }
+    }
+
+    private func execute(_ lease: StepLease, with runner: StageRunner) {
+        let item = lease.item?.index
+        do {
+            let outcome = try runner.run(lease)
+            try store.complete(lease, with: outcome, now: Date())
+        } catch {
+            let stepError = StepError.classify(error)
+            let attempt = lease.step.attempts
+            let delay = options.retry.delay(after: attempt, error: stepError)
+            let failure = StageFailure(stage: lease.step.stage.rawValue, code: stepError.code,
+                                       message: stepError.message, attempts: attempt)
+            if let delay {
+                log.record(.warning, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                           event: "retry", message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", delay)) s")
+            } else {
+                log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                           event: "failed", message: "attempt \(attempt) failed: \(stepError)")
+            }
+            do {
+                try store.fail(lease, failure: failure, retryAt: delay.map { Date().addingTimeInterval($0) }, now: Date())
+            } catch {
+                // The lease will expire and another attempt will be made; nothing is lost.
+                log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                           event: "store_error", message: "cannot record the failure: \(error)")
+            }
+        }
+    }
+
+    private func heartbeatLoop() {
+        var lastBeat = Date()
+        var lastReap = Date()
+        while !isStopping {
+            Thread.sleep(forTimeInterval: 0.2)
+            if Date().timeIntervalSince(lastBeat) >= options.heartbeatSeconds {
+                try? store.renewLeases(owner: owner.id, until: Date().addingTimeInterval(options.leaseSeconds))
+                lastBeat = Date()
+            }
+            if Date().timeIntervalSince(lastReap) >= 2 {
+                reapDeadOwners()
+                lastReap = Date()
+            }
+        }
+    }
+
+    /// Hands back the leases of processes on this host that died without releasing them.
+    private func reapDeadOwners() {
+        guard let owners = try? store.leaseOwners() else { return }
+        for other in owners where other != owner.id && !OwnerIdentity.isAlive(other, layout: layout) {
+            try? store.releaseLeases(owner: other, countAttempt: true)
+        }
+    }
+}

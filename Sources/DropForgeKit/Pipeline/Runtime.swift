@@ -1,0 +1,49 @@
+import Foundation
+import Logging
+
+/// Everything a running dropforge process needs, wired once: config, store, log, intake and
+/// the engine with its stage runners. `drain` and `watch` differ only in how they feed it.
+public final class Runtime: @unchecked Sendable {
+    public let layout: RootLayout
+    public let config: DropforgeConfig
+    public let store: JobStore
+    public let owner: OwnerIdentity
+    public let log: EventLog
+    public let intake: Intake
+    public let engine: Engine
+
+    /// Opens the root. Throws `ManifestError` (code `config_invalid`) for a bad config — a
+    /// usage error (exit 2) rather than a job failure.
+    public init(layout: RootLayout, logger: Logger = Logger(label: "dropforge")) throws {
+        self.layout = layout
+        config = try DropforgeConfig.load(from: layout.configFile)
+        try layout.createFolders()
+        store = try SQLiteJobStore(path: layout.database.path)
+        owner = try OwnerIdentity(layout: layout)
+        log = EventLog(store: store, layout: layout, logger: logger)
+        intake = Intake(layout: layout, config: config, store: store, log: log)
+        let providers = ProviderRegistry(config: config)
+        let limits = PNGLimits(maxWidth: config.limits.imageSide, maxHeight: config.limits.imageSide,
+                               maxDecodedBytes: config.limits.decodedBytes)
+        let runners: [StageRunner] = [
+            ParametersStage(providers: providers),
+            GenerateStage(layout: layout, providers: providers),
+            QualityStage(layout: layout, store: store, limits: limits),
+            MetadataStage(layout: layout, providers: providers),
+            ExportStage(layout: layout, store: store, log: log),
+        ]
+        let workers = config.workers
+        engine = Engine(
+            store: store, layout: layout, owner: owner, log: log, runners: runners,
+            options: .init(
+                workers: [.parameters: workers.parameters, .generate: workers.generate, .quality: workers.quality,
+                          .metadata: workers.metadata, .export: workers.export],
+                leaseSeconds: TimeInterval(config.leaseSeconds),
+                heartbeatSeconds: TimeInterval(config.heartbeatSeconds),
+                retry: RetryPolicy(maxAttempts: config.retry.maxAttempts,
+                                   baseDelay: TimeInterval(config.retry.baseDelayMs) / 1000,
+                                   maxDelay: TimeInterval(config.retry.maxDelayMs) / 1000)))
+    }
+
+    deinit { owner.close() }
+}

@@ -1,0 +1,37 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGTERM/SIGINT handling (DESIGN §4): the first signal asks for a graceful stop; a second
+/// one exits at once (the store keeps everything needed to resume).
+public final class SignalTrap: @unchecked Sendable {
+    private var sources: [DispatchSourceSignal] = []
+    private let lock = NSLock()
+    private var count = 0
+
+    public init() {}
+
+    /// True once a stop was asked for.
+    public var stopRequested: Bool { lock.withLock { count > 0 } }
+
+    public func install(onFirst: @escaping @Sendable () -> Void = {}) {
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in
+                let seen = lock.withLock { () -> Int in
+                    count += 1
+                    return count
+                }
+                if seen == 1 {
+                    onFirst()
+                } else {
+                    _exit(128 + signalNumber)
+                }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `dropforge watch`: the daemon. inotify events are hints (DESIGN §2): a rename into the inbox
+/// is claimed at once, a closed write once it has settled, and the inbox is rescanned at start,
+/// after an overflow and on a timer, because events can be lost (and never come over NFS/SMB).
+public final class Watch: @unchecked Sendable {
+    let runtime: Runtime
+    let signals: SignalTrap
+    private var watchLock: Int32 = -1
+
+    public init(runtime: Runtime, signals: SignalTrap) {
+        self.runtime = runtime
+        self.signals = signals
+    }
+
+    /// Runs until SIGTERM/SIGINT, then stops gracefully.
+    public func run() throws {
+        try acquireWatchLock()
+        let config = runtime.config
+        let watcher: InboxWatcher = config.watcher == .poll
+            ? PollingWatcher(inbox: runtime.layout.inbox, pollInterval: config.pollIntervalMs)
+            : InotifyWatcher(inbox: runtime.layout.inbox, rescanInterval: TimeInterval(config.rescanSeconds))
+        runtime.intake.adoptOrphans()
+        runtime.engine.start()
+        try watcher.start()
+        runtime.log.record(.info, job: "daemon", event: "started",
+                           message: "watching \(runtime.layout.inbox.path) (\(config.watcher.rawValue)) as \(runtime.owner.id)")
+
+        let intake = runtime.intake
+        let engine = runtime.engine
+        let done = DispatchSemaphore(value: 0)
+        // Events arrive on the watcher's stream; intake work is blocking, so it runs on a thread.
+        let consumer = Thread {
+            let semaphore = DispatchSemaphore(value: 0)
+            Task.detached {
+                for await event in watcher.events {
+                    switch event {
+                    case .arrived(let name):
+                        if intake.claim(name) != nil { engine.ring() }
+                    case .written(let name):
+                        if intake.observe(name) != nil { engine.ring() }
+                    case .rescan:
+                        if !intake.scan().isEmpty { engine.ring() }
+                    }
+                }
+                semaphore.signal()
+            }
+            semaphore.wait()
+            done.signal()
+        }
+        consumer.start()
+
+        // Files still settling are looked at again when they are due.
+        while !signals.stopRequested {
+            Thread.sleep(forTimeInterval: 0.05)
+            if let due = intake.nextCheck(), due <= Date().timeIntervalSince1970 {
+                if !intake.recheckWaiting().isEmpty { engine.ring() }
+            }
+        }
+        watcher.stop()
+        _ = done.wait(timeout: .now() + 5)
+        let clean = engine.stop(grace: TimeInterval(config.shutdownGraceSeconds))
+        runtime.log.record(.info, job: "daemon", event: "stopped",
+                           message: clean ? "stopped; all steps finished" : "stopped; unfinished steps released for the next start")
+    }
+
+    /// One `watch` per root: a second one would only compete for the same inotify events.
+    private func acquireWatchLock() throws {
+        let path = runtime.layout.state.appendingPathComponent("watch.lock").path
+        watchLock = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard watchLock >= 0, flock(watchLock, LOCK_EX | LOCK_NB) == 0 else {
+            throw StageFailure(stage: "startup", code: "watch_running",
+                               message: "another `dropforge watch` is already running on \(runtime.layout.root.path) (lock \(path)); use `dropforge drain` beside it, or stop it first")
+        }
+    }
+}

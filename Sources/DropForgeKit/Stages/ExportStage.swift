@@ -1,0 +1,161 @@
+import Foundation
+
+/// Stage 5, once per execution when all its items are terminal: publishes the outbox folders
+/// (DESIGN §1). Approved items go to `results/<execution>/`, rejected ones to
+/// `review/<execution>/`; an execution with no approved item — or that failed before it had
+/// items — goes to `failures/<execution>/` with `error.json`. Each folder appears by one rename.
+public struct ExportStage: StageRunner {
+    public let stage = Stage.export
+    let layout: RootLayout
+    let store: JobStore
+    let log: EventLog
+    let publisher: OutboxPublisher
+
+    public init(layout: RootLayout, store: JobStore, log: EventLog) {
+        self.layout = layout
+        self.store = store
+        self.log = log
+        publisher = OutboxPublisher(layout: layout)
+    }
+
+    public func run(_ lease: StepLease) throws -> StepOutcome {
+        let job = lease.job
+        let execution = lease.execution
+        let settings = execution.settings.flatMap { try? JSONCoding.decode(JobSettings.self, from: $0) }
+        let items = try store.items(executionID: execution.id)
+        let summaries = try items.map { try summary(of: $0, provider: settings?.generate.provider ?? "local") }
+        let counts = JobSummary.Counts(
+            total: items.count,
+            approved: items.filter { $0.status == .approved }.count,
+            rejected: items.filter { $0.status == .rejected }.count,
+            failed: items.filter { $0.status == .failed }.count)
+
+        var failure = try execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) }
+        if failure == nil && counts.approved == 0 {
+            failure = counts.rejected > 0
+                ? StageFailure(stage: "quality", code: "qc_rejected_all",
+                               message: "all \(counts.rejected) item(s) failed quality checks; they wait in review/\(execution.id)/",
+                               attempts: 1)
+                : StageFailure(stage: "generate", code: "items_failed",
+                               message: "no item could be made: " + (items.compactMap(\.lastError).first ?? "unknown error"),
+                               attempts: items.map(\.attempts).max() ?? 1)
+        }
+        let status: JobStatus = failure == nil ? .completed : .failed
+
+        if counts.rejected > 0 {
+            try publisher.publishFolder(named: execution.id, into: layout.review) { folder in
+                for (item, entry) in zip(items, summaries) where item.status == .rejected {
+                    try copyImage(of: item, to: folder.appendingPathComponent("\(itemFileStem(item.index)).png"))
+                    var sidecar = entry
+                    sidecar.file = "\(itemFileStem(item.index)).png"
+                    try write(sidecar, to: folder.appendingPathComponent("\(itemFileStem(item.index)).json"))
+                }
+            }
+        }
+
+        let steps = try store.steps(executionID: execution.id)
+        var published = summaries
+        for index in published.indices where items[index].status == .approved {
+            published[index].file = "images/\(itemFileStem(items[index].index)).png"
+        }
+        let jobSummary = JobSummary(
+            job: job.id, execution: execution.id, number: execution.number, parent: execution.parentID,
+            name: job.name, kind: job.kind, manifest: job.sourceName, manifestID: job.manifestID, status: status,
+            error: failure, counts: counts,
+            qc: settings.map { QualitySummary(enabled: $0.quality.enabled, checks: $0.quality.checks.map(\.rawValue)) },
+            items: published,
+            timings: .init(created: execution.createdAt, started: steps.compactMap(\.startedAt).min(),
+                           finished: Date(), stages: stageSeconds(steps)),
+            usage: .init(promptTokens: 0, completionTokens: 0, cost: 0),
+            settings: settings)
+
+        let parent = failure == nil ? layout.results : layout.failures
+        let destination = try publisher.publishFolder(named: execution.id, into: parent) { folder in
+            try copyManifest(of: job, to: folder.appendingPathComponent("manifest.\(job.manifestExt)"))
+            try write(jobSummary, to: folder.appendingPathComponent("job.json"))
+            if let failure {
+                try write(failure, to: folder.appendingPathComponent("error.json"))
+                return
+            }
+            let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
+            let images = folder.appendingPathComponent("images", isDirectory: true)
+            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+            for (item, entry) in zip(items, published) where item.status == .approved {
+                if formats.contains(.png) {
+                    try copyImage(of: item, to: images.appendingPathComponent("\(itemFileStem(item.index)).png"))
+                }
+                try write(entry, to: images.appendingPathComponent("\(itemFileStem(item.index)).json"))
+            }
+            if formats.contains(.csv) {
+                try FileSystem.writeAtomically(Data(itemsCSV(published).utf8), to: folder.appendingPathComponent("items.csv"))
+            }
+            if formats.contains(.json) {
+                try write(published, to: folder.appendingPathComponent("items.json"))
+            }
+        }
+        let relative = layout.relativePath(destination)
+        try publisher.appendIndex(job: job.id, execution: execution.id, status: status, path: relative, at: Date())
+        log.record(status == .completed ? .info : .error, job: job.id, execution: execution.id, stage: .export,
+                   event: "published", message: "\(status.rawValue): \(relative) (\(counts.approved) approved, \(counts.rejected) rejected, \(counts.failed) failed)"
+                       + (failure.map { " — \($0.code): \($0.message)" } ?? ""))
+        // The published folder has everything now; the claim and the work files can go.
+        unlink(layout.processing.appendingPathComponent(job.claimFile).path)
+        try? FileManager.default.removeItem(at: layout.workFolder(execution: execution.id))
+        return .published(status: status, outboxPath: relative)
+    }
+
+    private func summary(of item: ItemRecord, provider: String) throws -> ItemSummary {
+        let plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
+        let metadata = try item.metadata.map { try JSONCoding.decode(ImageMetadata.self, from: $0) }
+        let checks = try item.qcChecks.map { try JSONCoding.decode([QualityCheckResult].self, from: $0) } ?? []
+        return ItemSummary(
+            item: item.index + 1, status: item.status, file: nil, prompt: plan.prompt, negative: plan.negative,
+            seed: plan.seed, width: plan.width, height: plan.height, aspectRatio: plan.aspectRatio,
+            keyword: plan.keyword, provider: provider,
+            qc: item.qcStatus.map { .init(status: $0, reason: item.qcReason, checks: checks) },
+            title: metadata?.title, description: metadata?.description, tags: metadata?.tags,
+            attempts: item.attempts, error: item.lastError)
+    }
+
+    private func copyImage(of item: ItemRecord, to destination: URL) throws {
+        guard let path = item.imagePath else { return }
+        try FileSystem.linkOrCopy(layout.resolve(path), to: destination)
+    }
+
+    /// The manifest as it was dropped: the claimed file while it exists, else the stored copy.
+    private func copyManifest(of job: JobRecord, to destination: URL) throws {
+        let claimed = layout.processing.appendingPathComponent(job.claimFile)
+        if FileManager.default.fileExists(atPath: claimed.path) {
+            try FileSystem.linkOrCopy(claimed, to: destination)
+        } else {
+            try FileSystem.writeAtomically(job.manifest, to: destination)
+        }
+    }
+
+    private func write<T: Encodable>(_ value: T, to url: URL) throws {
+        var data = try JSONCoding.encode(value, pretty: true)
+        data.append(0x0A)
+        try FileSystem.writeAtomically(data, to: url)
+    }
+
+    private func itemsCSV(_ items: [ItemSummary]) -> String {
+        var csv = CSVWriter(header: ["item", "status", "file", "prompt", "negative", "seed", "width", "height",
+                                     "aspect_ratio", "keyword", "qc_status", "qc_reason", "title", "description", "tags"])
+        for item in items {
+            csv.append([String(item.item), item.status.rawValue, item.file ?? "", item.prompt, item.negative,
+                        String(item.seed), String(item.width), String(item.height), item.aspectRatio, item.keyword,
+                        item.qc?.status ?? "", item.qc?.reason ?? "", item.title ?? "", item.description ?? "",
+                        (item.tags ?? []).joined(separator: ", ")])
+        }
+        return csv.text
+    }
+
+    private func stageSeconds(_ steps: [StepRecord]) -> [String: Double] {
+        var seconds: [String: Double] = [:]
+        for step in steps {
+            guard let start = step.startedAt, let end = step.finishedAt else { continue }
+            seconds[step.stage.rawValue, default: 0] += end.timeIntervalSince(start)
+        }
+        return seconds.mapValues { ($0 * 1000).rounded() / 1000 }
+    }
+}

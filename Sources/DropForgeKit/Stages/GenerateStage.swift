@@ -1,0 +1,38 @@
+import Foundation
+
+/// Stage 2: makes the item's image with the configured provider and records where it is.
+/// The PNG gets the generation texts (`Software`, `Creation Time`, AUTOMATIC1111 `parameters`)
+/// here, so an image carries how it was made even when metadata is off.
+public struct GenerateStage: StageRunner {
+    public let stage = Stage.generate
+    let layout: RootLayout
+    let providers: ProviderRegistry
+
+    public init(layout: RootLayout, providers: ProviderRegistry) {
+        self.layout = layout
+        self.providers = providers
+    }
+
+    public func run(_ lease: StepLease) throws -> StepOutcome {
+        let settings = try lease.settings()
+        let plan = try lease.plan()
+        let provider = try providers.imageProvider(named: settings.generate.provider)
+        let image = try provider.generate(ImageRequest(
+            prompt: plan.prompt, negative: plan.negative, width: plan.width, height: plan.height, seed: plan.seed))
+        let parameters = GenerationParameters.a1111Text(
+            prompt: plan.prompt, negative: plan.negative, steps: image.steps, sampler: nil, cfgScale: nil,
+            seed: image.seed, width: plan.width, height: plan.height, model: image.model)
+        let png = try PNGTextEmbedder.insert([
+            ("Software", DropForge.software),
+            ("Creation Time", DropForge.rfc1123(DropForge.creationDate())),
+            ("parameters", parameters),
+        ], into: image.png)
+        let pixels = try image.pixels ?? PNGCodec.decode(png).image
+        let folder = layout.workFolder(execution: lease.execution.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
+        try FileSystem.writeAtomically(png, to: file)
+        return .generated(imagePath: layout.relativePath(file),
+                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+    }
+}

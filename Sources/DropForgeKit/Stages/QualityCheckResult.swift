@@ -1,0 +1,6 @@
+/// One QC check's verdict on one item, kept in the store and in the sidecar JSON.
+public struct QualityCheckResult: Codable, Sendable, Equatable {
+    public var check: String
+    public var passed: Bool
+    public var detail: String
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Stage 3: the quality checks (DESIGN §3). Each enabled check gives a verdict with a reason;
+/// an item passes only if all do. A rejected item goes to `review/<job>/`, not `results/`.
+public struct QualityStage: StageRunner {
+    public let stage = Stage.quality
+    let layout: RootLayout
+    let store: JobStore
+    let limits: PNGLimits
+
+    /// Luminance standard deviation below which an image counts as blank (0–255 scale).
+    public static let blankThreshold = 3.0
+    /// dHash distance (of 64 bits) at or below which two images count as duplicates.
+    public static let duplicateDistance = 5
+
+    public init(layout: RootLayout, store: JobStore, limits: PNGLimits) {
+        self.layout = layout
+        self.store = store
+        self.limits = limits
+    }
+
+    public func run(_ lease: StepLease) throws -> StepOutcome {
+        let settings = try lease.settings()
+        let plan = try lease.plan()
+        guard let item = lease.item, let path = item.imagePath else {
+            throw StepError.permanent("image_missing", "item has no generated image")
+        }
+        let checks = settings.quality.checks
+        var results: [QualityCheckResult] = []
+        let data = try Data(contentsOf: layout.resolve(path))
+        var decoded: RGBAImage?
+        do {
+            decoded = try PNGCodec.decode(data, limits: limits).image
+            if checks.contains(.decode) {
+                results.append(.init(check: "decode", passed: true, detail: "decodes as \(decoded!.width)×\(decoded!.height) RGBA"))
+            }
+        } catch {
+            results.append(.init(check: "decode", passed: false, detail: "does not decode: \(error)"))
+        }
+        if let image = decoded {
+            if checks.contains(.dimensions) {
+                let exact = image.width == plan.width && image.height == plan.height
+                let aspect = AspectRatio(plan.aspectRatio)?.matches(width: image.width, height: image.height) ?? exact
+                results.append(.init(
+                    check: "dimensions", passed: exact && aspect,
+                    detail: exact ? "\(image.width)×\(image.height) as asked (\(plan.aspectRatio))"
+                        : "\(image.width)×\(image.height), asked \(plan.width)×\(plan.height) (\(plan.aspectRatio))"))
+            }
+            if checks.contains(.blank) {
+                let deviation = ImageAnalysis.luminanceStats(image).standardDeviation
+                let blank = deviation < Self.blankThreshold
+                results.append(.init(
+                    check: "blank", passed: !blank,
+                    detail: String(format: blank ? "near-uniform image (luminance σ %.2f < %.1f)" : "luminance σ %.2f",
+                                   deviation, Self.blankThreshold)))
+            }
+            if checks.contains(.duplicate), let hash = item.dhash {
+                results.append(try duplicateCheck(item: item, hash: hash))
+            }
+        }
+        let failed = results.filter { !$0.passed }
+        return .checked(passed: failed.isEmpty,
+                        reason: failed.isEmpty ? nil : failed.map { "\($0.check): \($0.detail)" }.joined(separator: "; "),
+                        checks: try JSONCoding.encode(results))
+    }
+
+    /// Compares with every earlier item of the execution that generated; the barrier in the
+    /// store guarantees they all have their hash by now, so the verdict does not depend on timing.
+    private func duplicateCheck(item: ItemRecord, hash: Int64) throws -> QualityCheckResult {
+        let earlier = try store.items(executionID: item.executionID).filter { $0.index < item.index && $0.dhash != nil }
+        var closest: (index: Int, distance: Int)?
+        for other in earlier {
+            let distance = ImageAnalysis.hammingDistance(UInt64(bitPattern: hash), UInt64(bitPattern: other.dhash!))
+            if distance <= Self.duplicateDistance, distance < (closest?.distance ?? .max) {
+                closest = (other.index, distance)
+            }
+        }
+        if let closest {
+            return .init(check: "duplicate", passed: false,
+                         detail: "looks like item \(itemFileStem(closest.index)) (hash distance \(closest.distance) ≤ \(Self.duplicateDistance))")
+        }
+        return .init(check: "duplicate", passed: true, detail: "no earlier item within hash distance \(Self.duplicateDistance)")
+    }
+}

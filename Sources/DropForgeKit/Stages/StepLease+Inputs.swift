@@ -1,0 +1,39 @@
+import Foundation
+
+extension StepLease {
+    /// The execution's settings snapshot.
+    func settings() throws -> JobSettings {
+        guard let data = execution.settings else {
+            throw StepError.permanent("settings_missing", "execution \(execution.id) has no settings")
+        }
+        return try JSONCoding.decode(JobSettings.self, from: data)
+    }
+
+    /// The item's plan (prompt, seed, size…).
+    func plan() throws -> ItemPlan {
+        guard let item else { throw StepError.permanent("item_missing", "step \(step.id ?? 0) has no item") }
+        return try JSONCoding.decode(ItemPlan.self, from: item.plan)
+    }
+}
+
+extension RootLayout {
+    /// `.dropforge/work/<execution>/`: where steps write before the store records their output.
+    func workFolder(execution: String) -> URL {
+        work.appendingPathComponent(execution, isDirectory: true)
+    }
+
+    /// A work file's path relative to the root, as the store keeps it.
+    func relativePath(_ url: URL) -> String {
+        let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"
+        return url.path.hasPrefix(rootPath) ? String(url.path.dropFirst(rootPath.count)) : url.path
+    }
+
+    func resolve(_ relative: String) -> URL {
+        root.appendingPathComponent(relative)
+    }
+}
+
+/// `0001` for index 0: the item's file stem in `images/` and `review/`.
+func itemFileStem(_ index: Int) -> String {
+    String(format: "%04d", index + 1)
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// A job to admit at intake: its job row, its first execution, and — when the manifest
+/// could not be admitted — the failure that sends it straight to `failures/`.
+public struct Admission: Sendable {
+    public var job: JobRecord
+    public var execution: ExecutionRecord
+    public var failure: StageFailure?
+    /// Check the manifest `id` against finished jobs (DESIGN §2 idempotency).
+    public var checkDuplicate: Bool
+
+    public init(job: JobRecord, execution: ExecutionRecord, failure: StageFailure?, checkDuplicate: Bool) {
+        self.job = job
+        self.execution = execution
+        self.failure = failure
+        self.checkDuplicate = checkDuplicate
+    }
+}
+
+public enum AdmissionResult: Sendable, Equatable {
+    /// Admitted; `duplicateOf` names the earlier job when the manifest `id` was already used.
+    case admitted(duplicateOf: String?)
+    /// The claim file already has a job (another process adopted it first).
+    case alreadyKnown
+}
+
+/// A claimed step with what its worker needs to run it.
+public struct StepLease: Sendable {
+    public var step: StepRecord
+    public var job: JobRecord
+    public var execution: ExecutionRecord
+    public var item: ItemRecord?
+}
+
+/// What a finished step produced; the store records it and queues what comes next.
+public enum StepOutcome: Sendable {
+    /// parameters: the execution's items, in order.
+    case expanded([Data])
+    /// generate: the image under `.dropforge/work/` and its perceptual hash.
+    case generated(imagePath: String, dhash: Int64)
+    /// quality: the verdict and the per-check results (JSON).
+    case checked(passed: Bool, reason: String?, checks: Data)
+    /// metadata: title/description/tags (JSON) and the image with them embedded.
+    case described(metadata: Data, imagePath: String)
+    /// export: the execution's folder is in the outbox.
+    case published(status: JobStatus, outboxPath: String)
+}
+
+/// Counts for `status` and for deciding when `drain` is done.
+public struct QueueSummary: Sendable, Codable, Equatable {
+    public struct StageQueue: Sendable, Codable, Equatable {
+        public var stage: String
+        public var runnable: Int
+        public var delayed: Int
+        public var leased: Int
+        public var oldestWaitingSeconds: Double?
+    }
+    public var jobs: [String: Int]
+    public var stages: [StageQueue]
+
+    public var openSteps: Int { stages.reduce(0) { $0 + $1.runnable + $1.delayed + $1.leased } }
+}
+
+/// The store behind the pipeline (DESIGN §7): the queue of steps with their leases, and the
+/// record of jobs, executions, items and events. SQLite is the embedded default; the protocol
+/// is the seam where a shared PostgreSQL store can go when one machine is not enough.
+public protocol JobStore: AnyObject, Sendable {
+    // Intake
+    func job(claimFile: String) throws -> JobRecord?
+    func admit(_ admission: Admission) throws -> AdmissionResult
+
+    // The queue
+    func claimStep(stage: Stage, owner: String, leaseSeconds: TimeInterval, now: Date) throws -> StepLease?
+    func complete(_ lease: StepLease, with outcome: StepOutcome, now: Date) throws
+    /// A failed attempt: `retryAt` re-queues it (transient error), `nil` fails it for good.
+    func fail(_ lease: StepLease, failure: StageFailure, retryAt: Date?, now: Date) throws
+    func renewLeases(owner: String, until: Date) throws
+    /// Give back what `owner` holds. `countAttempt` is false on a graceful stop.
+    func releaseLeases(owner: String, countAttempt: Bool) throws
+    func leaseOwners() throws -> [String]
+
+    // Reading
+    func jobs(limit: Int?) throws -> [JobRecord]
+    func job(id: String) throws -> JobRecord?
+    func executions(jobID: String) throws -> [ExecutionRecord]
+    func items(executionID: String) throws -> [ItemRecord]
+    func steps(executionID: String) throws -> [StepRecord]
+    func statuses(jobIDs: [String]) throws -> [String: JobStatus]
+    /// Jobs not yet published (queued or running).
+    func unfinishedJobIDs() throws -> [String]
+    func summary(now: Date) throws -> QueueSummary
+    func recentFailures(limit: Int) throws -> [JobRecord]
+
+    // Events
+    func append(_ event: EventRecord) throws
+    func events(jobID: String, after id: Int64) throws -> [EventRecord]
+}

@@ -1,0 +1,130 @@
+import Foundation
+import GRDB
+
+/// One dropped manifest. `id` is the job's folder name (`cozy-cats-7f3k2q`).
+public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "jobs"
+    public var id: String
+    /// The file's name under `inbox/.processing/` (`<uid>~<original name>`); unique.
+    public var claimFile: String
+    /// The name the manifest was dropped under.
+    public var sourceName: String
+    public var name: String
+    public var manifestID: String?
+    public var kind: String
+    public var priority: Int
+    public var status: JobStatus
+    /// The manifest exactly as dropped, so reruns never depend on the claimed file.
+    public var manifest: Data
+    public var manifestExt: String
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var finishedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, claimFile = "claim_file", sourceName = "source_name", name, manifestID = "manifest_id", kind
+        case priority, status, manifest, manifestExt = "manifest_ext", createdAt = "created_at"
+        case updatedAt = "updated_at", finishedAt = "finished_at"
+    }
+}
+
+/// One run of a job: the first run, a retry or a rerun. Its `id` is its outbox folder name.
+public struct ExecutionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "executions"
+    public var id: String
+    public var jobID: String
+    public var number: Int
+    public var parentID: String?
+    public var status: JobStatus
+    /// The resolved settings the execution runs with (JSON of `JobSettings`; never secrets).
+    public var settings: Data?
+    public var baseSeed: Int64
+    /// Why the execution failed before or outside its items (JSON of `StageFailure`).
+    public var failure: Data?
+    /// `results/<id>` or `failures/<id>` once published.
+    public var outboxPath: String?
+    public var qualityEnabled: Bool
+    /// Quality waits for every item to be generated, so the duplicate check is deterministic.
+    public var qualityBarrier: Bool
+    public var metadataEnabled: Bool
+    public var createdAt: Date
+    public var finishedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, jobID = "job_id", number, parentID = "parent_id", status, settings, baseSeed = "base_seed"
+        case failure, outboxPath = "outbox_path", qualityEnabled = "quality_enabled"
+        case qualityBarrier = "quality_barrier", metadataEnabled = "metadata_enabled"
+        case createdAt = "created_at", finishedAt = "finished_at"
+    }
+}
+
+/// One image (or card) of an execution.
+public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "items"
+    public var id: Int64?
+    public var executionID: String
+    public var index: Int
+    /// JSON of `ItemPlan`: prompt, negative, seed, size, keyword.
+    public var plan: Data
+    public var status: ItemStatus
+    /// The stage the item needs next; `nil` once terminal.
+    public var nextStage: Stage?
+    /// The newest image under `.dropforge/work/`, relative to the root.
+    public var imagePath: String?
+    public var dhash: Int64?
+    public var qcStatus: String?
+    public var qcReason: String?
+    /// JSON of `[QualityCheckResult]`.
+    public var qcChecks: Data?
+    /// JSON of `ImageMetadata`.
+    public var metadata: Data?
+    public var attempts: Int
+    public var lastError: String?
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, executionID = "execution_id", index = "idx", plan, status, nextStage = "next_stage"
+        case imagePath = "image_path", dhash, qcStatus = "qc_status", qcReason = "qc_reason"
+        case qcChecks = "qc_checks", metadata, attempts, lastError = "last_error", updatedAt = "updated_at"
+    }
+}
+
+/// A unit of work in the queue: one stage for one item, or for a whole execution.
+public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "steps"
+    public var id: Int64?
+    public var executionID: String
+    public var itemID: Int64?
+    public var stage: Stage
+    public var status: StepStatus
+    public var priority: Int
+    public var attempts: Int
+    public var notBefore: Date
+    public var leaseOwner: String?
+    public var leaseExpires: Date?
+    public var createdAt: Date
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, executionID = "execution_id", itemID = "item_id", stage, status, priority, attempts
+        case notBefore = "not_before", leaseOwner = "lease_owner", leaseExpires = "lease_expires"
+        case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
+        case lastError = "last_error"
+    }
+}
+
+/// One line of a job's log (DESIGN §1: `logs/<job>.jsonl`).
+public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "events"
+    public var id: Int64?
+    public var ts: Date
+    public var level: String
+    public var job: String
+    public var execution: String?
+    public var item: Int?
+    public var stage: String?
+    public var event: String
+    public var message: String
+}

@@ -1,0 +1,384 @@
+import Foundation
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode, shared safely by every dropforge process
+/// on the root (`watch`, any number of `drain`s). Writes are IMMEDIATE transactions, so a claim
+/// is one atomic UPDATE … RETURNING and two processes never take the same step.
+public final class SQLiteJobStore: JobStore, @unchecked Sendable {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        // Many processes share the file: wait for the writer rather than fail.
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try StoreMigrations.migrator.migrate(pool)
+    }
+
+    // MARK: Intake
+
+    public func job(claimFile: String) throws -> JobRecord? {
+        try pool.read { db in
+            try JobRecord.filter(Column("claim_file") == claimFile).fetchOne(db)
+        }
+    }
+
+    public func admit(_ admission: Admission) throws -> AdmissionResult {
+        try pool.write { db in
+            if try JobRecord.filter(Column("claim_file") == admission.job.claimFile).fetchCount(db) > 0
+                || JobRecord.exists(db, key: admission.job.id) {
+                return .alreadyKnown
+            }
+            var failure = admission.failure
+            var duplicateOf: String?
+            if failure == nil, admission.checkDuplicate, let manifestID = admission.job.manifestID {
+                duplicateOf = try String.fetchOne(db, sql: """
+                    SELECT id FROM jobs WHERE manifest_id = ? AND status <> 'failed' ORDER BY created_at LIMIT 1
+                    """, arguments: [manifestID])
+                if let earlier = duplicateOf {
+                    failure = StageFailure(
+                        stage: "intake", code: "duplicate",
+                        message: "manifest id '\(manifestID)' already produced job \(earlier); add `force: true` to run it again",
+                        at: admission.job.createdAt)
+                }
+            }
+            try admission.job.insert(db)
+            var execution = admission.execution
+            if let failure {
+                execution.failure = try JSONCoding.encode(failure)
+            }
+            try execution.insert(db)
+            let first: Stage = failure == nil ? .parameters : .export
+            try insertStep(db, execution: execution.id, item: nil, stage: first,
+                           priority: admission.job.priority, now: admission.job.createdAt)
+            return .admitted(duplicateOf: duplicateOf)
+        }
+    }
+
+    // MARK: The queue
+
+    public func claimStep(stage: Stage, owner: String, leaseSeconds: TimeInterval, now: Date) throws -> StepLease? {
+        try pool.write { db in
+            guard let step = try StepRecord.fetchOne(db, sql: """
+                UPDATE steps SET status = 'leased', lease_owner = ?, lease_expires = ?,
+                       attempts = attempts + 1, started_at = ?
+                WHERE id = (
+                    SELECT id FROM steps
+                    WHERE stage = ? AND ((status = 'pending' AND not_before <= ?)
+                                         OR (status = 'leased' AND lease_expires < ?))
+                    ORDER BY priority DESC, id LIMIT 1)
+                RETURNING *
+                """, arguments: [owner, now.addingTimeInterval(leaseSeconds), now, stage.rawValue, now, now])
+            else { return nil }
+            guard let execution = try ExecutionRecord.fetchOne(db, key: step.executionID),
+                  let job = try JobRecord.fetchOne(db, key: execution.jobID)
+            else { return nil }
+            let item = try step.itemID.flatMap { try ItemRecord.fetchOne(db, key: $0) }
+            if job.status == .queued {
+                try db.execute(sql: "UPDATE jobs SET status = 'running', updated_at = ? WHERE id = ?",
+                               arguments: [now, job.id])
+                try db.execute(sql: "UPDATE executions SET status = 'running' WHERE id = ? AND status = 'queued'",
+                               arguments: [execution.id])
+            }
+            return StepLease(step: step, job: job, execution: execution, item: item)
+        }
+    }
+
+    public func complete(_ lease: StepLease, with outcome: StepOutcome, now: Date) throws {
+        try pool.write { db in
+            guard try stillHeld(db, lease) else { return }
+            try db.execute(sql: """
+                UPDATE steps SET status = 'done', finished_at = ?, lease_owner = NULL, lease_expires = NULL
+                WHERE id = ?
+                """, arguments: [now, lease.step.id])
+            let execution = lease.execution
+            switch outcome {
+            case .expanded(let plans):
+                for (index, plan) in plans.enumerated() {
+                    var item = ItemRecord(
+                        id: nil, executionID: execution.id, index: index, plan: plan, status: .pending,
+                        nextStage: .generate, imagePath: nil, dhash: nil, qcStatus: nil, qcReason: nil,
+                        qcChecks: nil, metadata: nil, attempts: 0, lastError: nil, updatedAt: now)
+                    try item.insert(db)
+                    try insertStep(db, execution: execution.id, item: item.id, stage: .generate,
+                                   priority: lease.step.priority, now: now)
+                }
+                try finishIfDone(db, execution: execution, priority: lease.step.priority, now: now)
+            case .generated(let path, let dhash):
+                guard var item = lease.item else { return }
+                item.imagePath = path
+                item.dhash = dhash
+                item.status = .generated
+                item.attempts = lease.step.attempts
+                item.lastError = nil
+                try advance(db, item: &item, after: .generate, execution: execution,
+                            priority: lease.step.priority, now: now)
+            case .checked(let passed, let reason, let checks):
+                guard var item = lease.item else { return }
+                item.qcStatus = passed ? "passed" : "rejected"
+                item.qcReason = reason
+                item.qcChecks = checks
+                if passed {
+                    item.status = .checked
+                    try advance(db, item: &item, after: .quality, execution: execution,
+                                priority: lease.step.priority, now: now)
+                } else {
+                    item.status = .rejected
+                    item.nextStage = nil
+                    item.updatedAt = now
+                    try item.update(db)
+                    try finishIfDone(db, execution: execution, priority: lease.step.priority, now: now)
+                }
+            case .described(let metadata, let path):
+                guard var item = lease.item else { return }
+                item.metadata = metadata
+                item.imagePath = path
+                try advance(db, item: &item, after: .metadata, execution: execution,
+                            priority: lease.step.priority, now: now)
+            case .published(let status, let path):
+                try db.execute(sql: """
+                    UPDATE executions SET status = ?, outbox_path = ?, finished_at = ? WHERE id = ?
+                    """, arguments: [status.rawValue, path, now, execution.id])
+                try db.execute(sql: """
+                    UPDATE jobs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?
+                    """, arguments: [status.rawValue, now, now, lease.job.id])
+            }
+        }
+    }
+
+    public func fail(_ lease: StepLease, failure: StageFailure, retryAt: Date?, now: Date) throws {
+        try pool.write { db in
+            guard try stillHeld(db, lease) else { return }
+            let message = "\(failure.code): \(failure.message)"
+            if let retryAt {
+                try db.execute(sql: """
+                    UPDATE steps SET status = 'pending', not_before = ?, lease_owner = NULL,
+                           lease_expires = NULL, last_error = ? WHERE id = ?
+                    """, arguments: [retryAt, message, lease.step.id])
+                if let itemID = lease.item?.id {
+                    try db.execute(sql: "UPDATE items SET attempts = ?, last_error = ?, updated_at = ? WHERE id = ?",
+                                   arguments: [lease.step.attempts, message, now, itemID])
+                }
+                return
+            }
+            try db.execute(sql: """
+                UPDATE steps SET status = 'failed', finished_at = ?, lease_owner = NULL,
+                       lease_expires = NULL, last_error = ? WHERE id = ?
+                """, arguments: [now, message, lease.step.id])
+            if var item = lease.item {
+                item.status = .failed
+                item.nextStage = nil
+                item.attempts = lease.step.attempts
+                item.lastError = message
+                item.updatedAt = now
+                try item.update(db)
+                try releaseQualityBarrier(db, execution: lease.execution, priority: lease.step.priority, now: now)
+                try finishIfDone(db, execution: lease.execution, priority: lease.step.priority, now: now)
+            } else if lease.step.stage == .export {
+                // Nothing could be published: the job is failed in the store and says why in its log.
+                try db.execute(sql: "UPDATE executions SET status = 'failed', failure = ?, finished_at = ? WHERE id = ?",
+                               arguments: [try JSONCoding.encode(failure), now, lease.execution.id])
+                try db.execute(sql: "UPDATE jobs SET status = 'failed', updated_at = ?, finished_at = ? WHERE id = ?",
+                               arguments: [now, now, lease.job.id])
+            } else {
+                // An execution-wide stage failed: publish the failure.
+                try db.execute(sql: "UPDATE executions SET failure = ? WHERE id = ?",
+                               arguments: [try JSONCoding.encode(failure), lease.execution.id])
+                try insertStep(db, execution: lease.execution.id, item: nil, stage: .export,
+                               priority: lease.step.priority, now: now)
+            }
+        }
+    }
+
+    public func renewLeases(owner: String, until: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE steps SET lease_expires = ? WHERE lease_owner = ? AND status = 'leased'",
+                           arguments: [until, owner])
+        }
+    }
+
+    public func releaseLeases(owner: String, countAttempt: Bool) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE steps SET status = 'pending', lease_owner = NULL, lease_expires = NULL,
+                       attempts = attempts - ?
+                WHERE lease_owner = ? AND status = 'leased'
+                """, arguments: [countAttempt ? 0 : 1, owner])
+        }
+    }
+
+    public func leaseOwners() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM steps WHERE status = 'leased' AND lease_owner IS NOT NULL")
+        }
+    }
+
+    // MARK: Reading
+
+    public func jobs(limit: Int?) throws -> [JobRecord] {
+        try pool.read { db in
+            var request = JobRecord.order(Column("created_at").desc, Column("id").desc)
+            if let limit { request = request.limit(limit) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func job(id: String) throws -> JobRecord? {
+        try pool.read { db in try JobRecord.fetchOne(db, key: id) }
+    }
+
+    public func executions(jobID: String) throws -> [ExecutionRecord] {
+        try pool.read { db in
+            try ExecutionRecord.filter(Column("job_id") == jobID).order(Column("number")).fetchAll(db)
+        }
+    }
+
+    public func items(executionID: String) throws -> [ItemRecord] {
+        try pool.read { db in
+            try ItemRecord.filter(Column("execution_id") == executionID).order(Column("idx")).fetchAll(db)
+        }
+    }
+
+    public func steps(executionID: String) throws -> [StepRecord] {
+        try pool.read { db in
+            try StepRecord.filter(Column("execution_id") == executionID).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func statuses(jobIDs: [String]) throws -> [String: JobStatus] {
+        try pool.read { db in
+            var result: [String: JobStatus] = [:]
+            for chunk in stride(from: 0, to: jobIDs.count, by: 500) {
+                let ids = Array(jobIDs[chunk..<min(chunk + 500, jobIDs.count)])
+                for job in try JobRecord.filter(ids.contains(Column("id"))).fetchAll(db) {
+                    result[job.id] = job.status
+                }
+            }
+            return result
+        }
+    }
+
+    public func unfinishedJobIDs() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at")
+        }
+    }
+
+    public func summary(now: Date) throws -> QueueSummary {
+        try pool.read { db in
+            var jobs: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM jobs GROUP BY status") {
+                jobs[row["status"]] = row["n"]
+            }
+            var stages: [QueueSummary.StageQueue] = []
+            for stage in Stage.allCases {
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT
+                      SUM(status = 'pending' AND not_before <= ?) AS runnable,
+                      SUM(status = 'pending' AND not_before > ?) AS delayed,
+                      SUM(status = 'leased') AS leased,
+                      MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest
+                    FROM steps WHERE stage = ? AND status IN ('pending', 'leased')
+                    """, arguments: [now, now, stage.rawValue])
+                let oldest: Date? = row?["oldest"]
+                let runnable: Int = row?["runnable"] ?? 0
+                let delayed: Int = row?["delayed"] ?? 0
+                let leased: Int = row?["leased"] ?? 0
+                stages.append(.init(stage: stage.rawValue, runnable: runnable, delayed: delayed, leased: leased,
+                                    oldestWaitingSeconds: oldest.map { now.timeIntervalSince($0) }))
+            }
+            return QueueSummary(jobs: jobs, stages: stages)
+        }
+    }
+
+    public func recentFailures(limit: Int) throws -> [JobRecord] {
+        try pool.read { db in
+            try JobRecord.filter(Column("status") == JobStatus.failed.rawValue)
+                .order(Column("updated_at").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    // MARK: Events
+
+    public func append(_ event: EventRecord) throws {
+        try pool.write { db in
+            var event = event
+            try event.insert(db)
+        }
+    }
+
+    public func events(jobID: String, after id: Int64) throws -> [EventRecord] {
+        try pool.read { db in
+            try EventRecord.filter(Column("job") == jobID && Column("id") > id).order(Column("id")).fetchAll(db)
+        }
+    }
+
+    // MARK: Routing
+
+    /// A lease is only honoured while this owner still holds it: a step whose lease expired and
+    /// was taken by another worker must not be recorded twice.
+    private func stillHeld(_ db: Database, _ lease: StepLease) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT status = 'leased' AND lease_owner = ? FROM steps WHERE id = ?",
+                          arguments: [lease.step.leaseOwner, lease.step.id]) ?? false
+    }
+
+    private func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at)
+            VALUES (?, ?, ?, 'pending', ?, 0, ?, ?)
+            """, arguments: [execution, item, stage.rawValue, priority, now, now])
+    }
+
+    /// Moves an item past `stage`: to the next enabled stage, or to `approved`.
+    private func advance(_ db: Database, item: inout ItemRecord, after stage: Stage, execution: ExecutionRecord,
+                         priority: Int, now: Date) throws {
+        var next: Stage?
+        if stage == .generate, execution.qualityEnabled {
+            next = .quality
+        } else if stage != .metadata, execution.metadataEnabled {
+            next = .metadata
+        }
+        item.nextStage = next
+        if next == nil { item.status = .approved }
+        item.updatedAt = now
+        try item.update(db)
+        if let next {
+            if next == .quality && execution.qualityBarrier {
+                try releaseQualityBarrier(db, execution: execution, priority: priority, now: now)
+            } else {
+                try insertStep(db, execution: execution.id, item: item.id, stage: next, priority: priority, now: now)
+            }
+        } else {
+            try finishIfDone(db, execution: execution, priority: priority, now: now)
+        }
+    }
+
+    /// With the duplicate check on, quality starts only once no item is still being generated,
+    /// so every item is compared against the same set of earlier items.
+    private func releaseQualityBarrier(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
+        guard execution.qualityBarrier else { return }
+        let generating = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = 'generate'
+            """, arguments: [execution.id]) ?? 0
+        guard generating == 0 else { return }
+        let waiting = try Int64.fetchAll(db, sql: """
+            SELECT id FROM items WHERE execution_id = ? AND next_stage = 'quality' ORDER BY idx
+            """, arguments: [execution.id])
+        for id in waiting {
+            try insertStep(db, execution: execution.id, item: id, stage: .quality, priority: priority, now: now)
+        }
+    }
+
+    /// Export runs once, when every item of the execution is terminal.
+    private func finishIfDone(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
+        let open = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN ('approved', 'rejected', 'failed')
+            """, arguments: [execution.id]) ?? 0
+        if open == 0 {
+            try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// The five stages every job moves through, in order (DESIGN §4).
+///
+/// `parameters` and `export` run once per execution; `generate`, `quality` and `metadata`
+/// run once per item.
+public enum Stage: String, Codable, Sendable, CaseIterable {
+    case parameters, generate, quality, metadata, export
+
+    /// Stages whose steps belong to one item rather than to the whole execution.
+    public var isPerItem: Bool { self == .generate || self == .quality || self == .metadata }
+}
+
+/// Where a job stands. `completed` and `failed` are published; `cancelled` too (under `failures/`).
+public enum JobStatus: String, Codable, Sendable, CaseIterable {
+    case queued, running, completed, failed, cancelled
+
+    public var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }
+}
+
+/// Where an item stands. `approved`, `rejected` and `failed` are terminal.
+public enum ItemStatus: String, Codable, Sendable, CaseIterable {
+    case pending, generated, checked, approved, rejected, failed
+
+    public var isTerminal: Bool { self == .approved || self == .rejected || self == .failed }
+}
+
+/// Where a step stands in the queue.
+public enum StepStatus: String, Codable, Sendable {
+    case pending, leased, done, failed
+}

@@ -1,0 +1,21 @@
+import Foundation
+
+/// Why a job, an execution or an item could not finish: the body of `error.json`
+/// (`{stage, code, message, attempts, at}`, DESIGN §1).
+public struct StageFailure: Error, Codable, Sendable, Equatable, CustomStringConvertible {
+    public var stage: String
+    public var code: String
+    public var message: String
+    public var attempts: Int
+    public var at: Date
+
+    public init(stage: String, code: String, message: String, attempts: Int = 1, at: Date = Date()) {
+        self.stage = stage
+        self.code = code
+        self.message = message
+        self.attempts = attempts
+        self.at = at
+    }
+
+    public var description: String { "\(stage): \(code): \(message)" }
+}

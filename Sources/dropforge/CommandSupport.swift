@@ -1,0 +1,60 @@
+import ArgumentParser
+import DropForgeKit
+import Foundation
+import Logging
+
+/// Exit code 2: a usage or config error (DESIGN §2).
+let usageFailure = ExitCode(2)
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Opens the runtime of a root, turning a bad config into a clear message and exit 2.
+func openRuntime(_ layout: RootLayout, verbose: Bool = false) throws -> Runtime {
+    guard FileManager.default.fileExists(atPath: layout.root.path) else {
+        printError("error: \(layout.root.path) does not exist; create a root with `dropforge init --root \(layout.root.path)`")
+        throw usageFailure
+    }
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = verbose ? .debug : .info
+        return handler
+    }
+    do {
+        return try Runtime(layout: layout)
+    } catch let error as ManifestError {
+        printError("error: \(error.description)")
+        throw usageFailure
+    } catch {
+        printError("error: cannot open \(layout.root.path): \(error)")
+        throw usageFailure
+    }
+}
+
+/// Opens only the store (for read-only commands), without starting anything.
+func openStore(_ layout: RootLayout) throws -> JobStore {
+    guard FileManager.default.fileExists(atPath: layout.database.path) else {
+        printError("error: \(layout.root.path) has no state yet (\(layout.database.path)); run `dropforge drain` or `dropforge watch` first")
+        throw usageFailure
+    }
+    return try SQLiteJobStore(path: layout.database.path)
+}
+
+/// Prints `value` as pretty JSON on standard output.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let data = try JSONCoding.encode(value, pretty: true)
+    print(String(decoding: data, as: UTF8.self))
+}
+
+/// A plain text table: columns padded to their widest cell.
+func table(_ header: [String], _ rows: [[String]]) -> String {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    return all.map { row in
+        row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import DropForgeKit
+import Foundation
+
+struct Drain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Process everything in the inbox now, then exit.",
+        discussion: """
+            Rescans inbox/ once, claims every manifest, runs until all those jobs (and any left
+            unfinished by an earlier run) are published, and exits. Safe to run from cron beside a
+            running `watch`.
+
+            Exit codes: 0 all jobs finished, 1 some job failed, 2 usage or config error, 3 timed out.
+            """)
+
+    @OptionGroup var options: RootOptions
+
+    @Option(help: ArgumentHelp("Give up after this many seconds (exit 3); unfinished work resumes next time.", valueName: "SECONDS"))
+    var timeout: Double?
+
+    @Flag(help: "Log every event, not only the important ones.")
+    var verbose = false
+
+    func run() throws {
+        let runtime = try openRuntime(options.layout, verbose: verbose)
+        let signals = SignalTrap()
+        signals.install()
+        let report = try DropForgeKit.Drain(runtime: runtime, timeout: timeout, signals: signals).run()
+        print("drained: \(report.completed) completed, \(report.failed) failed" + (report.unfinished > 0 ? ", \(report.unfinished) unfinished" : ""))
+        if report.outcome != .allFinished { throw ExitCode(report.outcome.rawValue) }
+    }
+}
