@@ -7,7 +7,7 @@ BUILD_FLAGS ?=
 APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev
 BIN          = .build/debug/dropforge
 
-.PHONY: run test build deps clean
+.PHONY: run test build deps clean defaults
 
 ## run: build, copy config/examples/* into inbox/ and drain them into outbox/ (offline defaults)
 run: build
@@ -38,3 +38,7 @@ deps:
 
 clean:
 	rm -rf .build
+
+## defaults: regenerate the config files compiled into `dropforge init` from config/
+defaults:
+	scripts/embed-defaults

@@ -29,9 +29,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
-            // The repository's own config/ (through a symlink) is what `dropforge init` writes.
-            resources: [.copy("DefaultConfig")]
+            ]
         ),
         .executableTarget(
             name: "dropforge",

@@ -35,11 +35,8 @@ public struct OutboxPublisher: Sendable {
 
     /// Appends one line to `outbox/index.jsonl`: a folder was published or updated.
     public func appendIndex(job: String, execution: String, status: JobStatus, path: String, at date: Date) throws {
-        struct Line: Encodable { var job: String; var execution: String; var status: String; var path: String; var at: String }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        var data = try encoder.encode(Line(job: job, execution: execution, status: status.rawValue, path: path, at: Timestamp.iso8601(date)))
-        data.append(0x0A)
-        try FileSystem.append(data, to: layout.index)
+        let line = JSONLine.make(["job": job, "execution": execution, "status": status.rawValue, "path": path,
+                                  "at": Timestamp.iso8601(date)])
+        try FileSystem.append(line, to: layout.index)
     }
 }

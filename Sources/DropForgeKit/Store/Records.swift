@@ -59,8 +59,12 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
 }
 
 /// One image (or card) of an execution.
-public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "items"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
     public var id: Int64?
     public var executionID: String
     public var index: Int
@@ -90,8 +94,12 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 }
 
 /// A unit of work in the queue: one stage for one item, or for a whole execution.
-public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "steps"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
     public var id: Int64?
     public var executionID: String
     public var itemID: Int64?
@@ -116,8 +124,12 @@ public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, Persist
 }
 
 /// One line of a job's log (DESIGN §1: `logs/<job>.jsonl`).
-public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "events"
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) {
+        id = inserted.rowID
+    }
     public var id: Int64?
     public var ts: Date
     public var level: String
