@@ -127,8 +127,8 @@ final class RunningCommand {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("dropforge-out-\(UUID().uuidString)")
         out = base.appendingPathExtension("out")
         err = base.appendingPathExtension("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         process.standardOutput = try? FileHandle(forWritingTo: out)
         process.standardError = try? FileHandle(forWritingTo: err)
     }

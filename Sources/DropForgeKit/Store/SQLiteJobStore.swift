@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by every dropforge process
 /// on the root (`watch`, any number of `drain`s). Writes are IMMEDIATE transactions, so a claim
@@ -13,6 +16,14 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         configuration.busyMode = .timeout(30)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        // Switching a new file to WAL and migrating it are not covered by the busy timeout: two
+        // processes starting together would see SQLITE_BUSY. An flock beside the file serialises
+        // opening (only opening; afterwards SQLite's own locking takes over).
+        let lock = open(path + ".open-lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        if lock >= 0 { flock(lock, LOCK_EX) }
+        defer {
+            if lock >= 0 { close(lock) }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try StoreMigrations.migrator.migrate(pool)
