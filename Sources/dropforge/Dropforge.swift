@@ -18,6 +18,20 @@ struct Dropforge: ParsableCommand {
         version: DropForge.version,
         subcommands: [Init.self, Watch.self, Drain.self, Submit.self, Validate.self, Status.self, Jobs.self]
     )
+
+    /// Like `ParsableCommand.main()`, but a usage error exits 2 (DESIGN §2's exit codes), not
+    /// swift-argument-parser's 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code == .validationFailure else { exit(withError: error) }
+            printError(fullMessage(for: error))
+            exit(withError: usageFailure)
+        }
+    }
 }
 
 /// `--root`, shared by every command that works on a root.
