@@ -19,9 +19,9 @@ run: build
 	$(BIN) drain --root $(ROOT)
 	@echo "results: $$(ls outbox/results | wc -l) folder(s) in outbox/results, failures: $$(ls outbox/failures 2>/dev/null | wc -l)"
 
-## test: build and run the whole test suite (unit + end-to-end on the built binary)
+## test: build and run the whole test suite (unit + end-to-end on the built binary; all XCTest)
 test: build
-	$(SWIFT) test $(BUILD_FLAGS)
+	$(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
