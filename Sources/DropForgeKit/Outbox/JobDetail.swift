@@ -55,18 +55,12 @@ public struct JobDetail: Encodable, Sendable {
             let items = try store.items(executionID: execution.id)
             let steps = try store.steps(executionID: execution.id)
             let indexByItem = Dictionary(uniqueKeysWithValues: items.compactMap { item in item.id.map { ($0, item.index + 1) } })
-            var seconds: [String: Double] = [:]
-            for step in steps {
-                if let start = step.startedAt, let end = step.finishedAt {
-                    seconds[step.stage.rawValue, default: 0] += end.timeIntervalSince(start)
-                }
-            }
             return Execution(
                 id: execution.id, number: execution.number, parent: execution.parentID, status: execution.status,
                 outbox: execution.outboxPath,
                 failure: try execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) },
                 settings: try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) },
-                stages: seconds.mapValues { ($0 * 1000).rounded() / 1000 },
+                stages: StepRecord.secondsByStage(steps),
                 steps: steps.map {
                     Step(stage: $0.stage, item: $0.itemID.flatMap { indexByItem[$0] }, status: $0.status,
                          attempts: $0.attempts, error: $0.lastError)

@@ -65,7 +65,7 @@ public struct ExportStage: StageRunner {
             qc: settings.map { QualitySummary(enabled: $0.quality.enabled, checks: $0.quality.checks.map(\.rawValue)) },
             items: published,
             timings: .init(created: execution.createdAt, started: steps.compactMap(\.startedAt).min(),
-                           finished: Date(), stages: stageSeconds(steps)),
+                           finished: Date(), stages: StepRecord.secondsByStage(steps)),
             usage: .init(promptTokens: 0, completionTokens: 0, cost: 0),
             settings: settings)
 
@@ -148,14 +148,5 @@ public struct ExportStage: StageRunner {
                         (item.tags ?? []).joined(separator: ", ")])
         }
         return csv.text
-    }
-
-    private func stageSeconds(_ steps: [StepRecord]) -> [String: Double] {
-        var seconds: [String: Double] = [:]
-        for step in steps {
-            guard let start = step.startedAt, let end = step.finishedAt else { continue }
-            seconds[step.stage.rawValue, default: 0] += end.timeIntervalSince(start)
-        }
-        return seconds.mapValues { ($0 * 1000).rounded() / 1000 }
     }
 }

@@ -123,6 +123,19 @@ public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     }
 }
 
+extension StepRecord {
+    /// Seconds spent in each stage, summed over `steps` (to the millisecond): the timings of
+    /// `job.json` and `jobs show`.
+    public static func secondsByStage(_ steps: [StepRecord]) -> [String: Double] {
+        var seconds: [String: Double] = [:]
+        for step in steps {
+            guard let start = step.startedAt, let end = step.finishedAt else { continue }
+            seconds[step.stage.rawValue, default: 0] += end.timeIntervalSince(start)
+        }
+        return seconds.mapValues { ($0 * 1000).rounded() / 1000 }
+    }
+}
+
 /// One line of a job's log (DESIGN §1: `logs/<job>.jsonl`).
 public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "events"
