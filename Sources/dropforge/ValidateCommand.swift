@@ -49,8 +49,10 @@ func check(_ file: String, with resolver: ManifestResolver) -> String? {
         let data = try Data(contentsOf: url)
         _ = try resolver.resolve(data: data, fileName: url.lastPathComponent)
         return nil
-    } catch let error as ManifestError {
-        return "error: \(file): \(error.description)"
+    } catch var error as ManifestError {
+        // Name the file as the user gave it; errors in a profile or keyword file keep their own name.
+        if error.file == url.lastPathComponent { error.file = file }
+        return "error: \(error.description)"
     } catch {
         return "error: \(file): cannot read: \(error.localizedDescription)"
     }

@@ -21,7 +21,7 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(valid.stdout.contains("ok: \(good.path)"))
         let invalid = try root.run(["validate", good.path, bad.path])
         XCTAssertEqual(invalid.status, 1)
-        XCTAssertTrue(invalid.stderr.contains("bad.yaml:10:1: colour: unknown key"), invalid.stderr)
+        XCTAssertTrue(invalid.stderr.contains("error: \(bad.path):10:1: colour: unknown key"), invalid.stderr)
 
         let submit = try root.run(["submit", good.path, bad.path, good.path])
         XCTAssertEqual(submit.status, 1)
