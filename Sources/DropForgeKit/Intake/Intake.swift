@@ -130,7 +130,9 @@ public final class Intake: @unchecked Sendable {
         }
         if manifestData.count > config.limits.manifestBytes { manifestData = Data() }
 
-        let name = settings?.name ?? Manifest.sanitizedName(stem)
+        // A file name with nothing folder-safe in it (`猫.yaml`) still gives a usable folder name.
+        let stemName = Manifest.sanitizedName(stem)
+        let name = settings?.name ?? (stemName.isEmpty ? "job" : stemName)
         let jobID = "\(name)-\(uid)"
         let job = JobRecord(
             id: jobID, claimFile: claimFile, sourceName: originalName, name: name,

@@ -36,6 +36,12 @@ public enum PNGTextEmbedder {
     }
 
     static func chunk(keyword: String, text: String) throws -> [UInt8] {
+        // The same keyword and text rules libpng applies when it writes (no NUL, printable keyword).
+        do {
+            try PNGTextChunk.automatic(keyword: keyword, text: text).validate()
+        } catch {
+            throw StepError.permanent("png_text", "cannot write PNG text '\(keyword)': \(error)")
+        }
         guard let key = keyword.data(using: .isoLatin1), (1...79).contains(key.count) else {
             throw StepError.permanent("png_text", "PNG text keyword '\(keyword)' must be 1–79 Latin-1 characters")
         }

@@ -115,29 +115,44 @@ public final class Engine: @unchecked Sendable {
 
     private func execute(_ lease: StepLease, with runner: StageRunner) {
         let item = lease.item?.index
+        let outcome: StepOutcome
         do {
-            let outcome = try runner.run(lease)
+            outcome = try runner.run(lease)
+        } catch {
+            recordFailure(error, of: lease)
+            return
+        }
+        do {
             try store.complete(lease, with: outcome, now: Date())
         } catch {
-            let stepError = StepError.classify(error)
-            let attempt = lease.step.attempts
-            let delay = options.retry.delay(after: attempt, error: stepError)
-            let failure = StageFailure(stage: lease.step.stage.rawValue, code: stepError.code,
-                                       message: stepError.message, attempts: attempt)
-            if let delay {
-                log.record(.warning, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                           event: "retry", message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", delay)) s")
-            } else {
-                log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                           event: "failed", message: "attempt \(attempt) failed: \(stepError)")
-            }
-            do {
-                try store.fail(lease, failure: failure, retryAt: delay.map { Date().addingTimeInterval($0) }, now: Date())
-            } catch {
-                // The lease will expire and another attempt will be made; nothing is lost.
-                log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                           event: "store_error", message: "cannot record the failure: \(error)")
-            }
+            // The work is done but could not be recorded: not the step's fault. The lease expires
+            // and the step runs again; its output is written by rename, so a re-run is harmless.
+            log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                       event: "store_error", message: "cannot record the result: \(error)")
+        }
+    }
+
+    /// Logs a failed attempt and tells the store: retry later (transient) or fail for good.
+    private func recordFailure(_ error: Error, of lease: StepLease) {
+        let item = lease.item?.index
+        let stepError = StepError.classify(error)
+        let attempt = lease.step.attempts
+        let delay = options.retry.delay(after: attempt, error: stepError)
+        let failure = StageFailure(stage: lease.step.stage.rawValue, code: stepError.code,
+                                   message: stepError.message, attempts: attempt)
+        if let delay {
+            log.record(.warning, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                       event: "retry", message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", delay)) s")
+        } else {
+            log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                       event: "failed", message: "attempt \(attempt) failed: \(stepError)")
+        }
+        do {
+            try store.fail(lease, failure: failure, retryAt: delay.map { Date().addingTimeInterval($0) }, now: Date())
+        } catch {
+            // The lease will expire and another attempt will be made; nothing is lost.
+            log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                       event: "store_error", message: "cannot record the failure: \(error)")
         }
     }
 

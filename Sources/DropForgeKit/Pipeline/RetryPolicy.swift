@@ -15,12 +15,13 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The wait before attempt `attempt + 1`, or `nil` when the step should fail now.
     /// Jitter spreads the retries of many items over [½, 1] of the backoff so they do not
-    /// hit a recovering server together; a server's `Retry-After` is a floor.
+    /// hit a recovering server together. A server's `Retry-After` is a floor that wins even over
+    /// `maxDelay`: retrying earlier than the server asked would only burn attempts.
     public func delay<R: RandomNumberGenerator>(after attempt: Int, error: StepError, using random: inout R) -> TimeInterval? {
         guard error.isTransient, attempt < maxAttempts else { return nil }
         let exponential = min(maxDelay, baseDelay * pow(2, Double(max(0, attempt - 1))))
         let jittered = exponential * Double.random(in: 0.5...1, using: &random)
-        return min(maxDelay, max(jittered, error.retryAfter ?? 0))
+        return max(jittered, error.retryAfter ?? 0)
     }
 
     public func delay(after attempt: Int, error: StepError) -> TimeInterval? {

@@ -42,8 +42,10 @@ public final class Watch: @unchecked Sendable {
                         if intake.claim(name) != nil { engine.ring() }
                     case .written(let name):
                         if intake.observe(name) != nil { engine.ring() }
-                    case .rescan:
-                        if !intake.scan().isEmpty { engine.ring() }
+                    case .rescan(let reason):
+                        // A claim whose admission failed (the store was busy) is retried here too.
+                        let adopted = reason == .startup ? [] : intake.adoptOrphans()
+                        if !intake.scan().isEmpty || !adopted.isEmpty { engine.ring() }
                     }
                 }
                 semaphore.signal()

@@ -332,8 +332,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     /// A lease is only honoured while this owner still holds it: a step whose lease expired and
     /// was taken by another worker must not be recorded twice.
     private func stillHeld(_ db: Database, _ lease: StepLease) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT status = 'leased' AND lease_owner = ? FROM steps WHERE id = ?",
-                          arguments: [lease.step.leaseOwner, lease.step.id]) ?? false
+        // The attempt number too: the same process may have re-claimed its own expired step.
+        try Bool.fetchOne(db, sql: "SELECT status = 'leased' AND lease_owner = ? AND attempts = ? FROM steps WHERE id = ?",
+                          arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
     }
 
     private func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {
