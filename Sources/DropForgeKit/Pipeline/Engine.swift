@@ -114,7 +114,7 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func execute(_ lease: StepLease, with runner: StageRunner) {
-        let item = lease.item?.index
+        let item = lease.item.map { $0.index + 1 }  // numbered like the files: 0001 is item 1
         let outcome: StepOutcome
         do {
             outcome = try runner.run(lease)
@@ -134,7 +134,7 @@ public final class Engine: @unchecked Sendable {
 
     /// Logs a failed attempt and tells the store: retry later (transient) or fail for good.
     private func recordFailure(_ error: Error, of lease: StepLease) {
-        let item = lease.item?.index
+        let item = lease.item.map { $0.index + 1 }  // numbered like the files: 0001 is item 1
         let stepError = StepError.classify(error)
         let attempt = lease.step.attempts
         let delay = options.retry.delay(after: attempt, error: stepError)

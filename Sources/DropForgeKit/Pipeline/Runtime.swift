@@ -30,7 +30,7 @@ public final class Runtime: @unchecked Sendable {
             GenerateStage(layout: layout, providers: providers),
             QualityStage(layout: layout, store: store, limits: limits),
             MetadataStage(layout: layout, providers: providers),
-            ExportStage(layout: layout, store: store, log: log),
+            ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts),
         ]
         let workers = config.workers
         engine = Engine(

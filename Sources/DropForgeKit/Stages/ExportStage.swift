@@ -10,19 +10,35 @@ public struct ExportStage: StageRunner {
     let store: JobStore
     let log: EventLog
     let publisher: OutboxPublisher
+    let maxAttempts: Int
 
-    public init(layout: RootLayout, store: JobStore, log: EventLog) {
+    public init(layout: RootLayout, store: JobStore, log: EventLog, maxAttempts: Int) {
         self.layout = layout
         self.store = store
         self.log = log
+        self.maxAttempts = maxAttempts
         publisher = OutboxPublisher(layout: layout)
     }
 
     public func run(_ lease: StepLease) throws -> StepOutcome {
+        do {
+            return try publish(lease, failing: nil)
+        } catch {
+            let stepError = StepError.classify(error)
+            if stepError.isTransient && lease.step.attempts < maxAttempts { throw error }
+            // Last resort: every manifest must still end as a folder in the outbox.
+            let failure = StageFailure(stage: "export", code: "export_failed",
+                                       message: "cannot publish the results: \(stepError.message)", attempts: lease.step.attempts)
+            return try publish(lease, failing: failure)
+        }
+    }
+
+    /// Publishes the execution; `failing` publishes only `failures/<execution>/` with that error.
+    private func publish(_ lease: StepLease, failing: StageFailure?) throws -> StepOutcome {
         let job = lease.job
         let execution = lease.execution
         let settings = execution.settings.flatMap { try? JSONCoding.decode(JobSettings.self, from: $0) }
-        let items = try store.items(executionID: execution.id)
+        let items = failing == nil ? try store.items(executionID: execution.id) : []
         let summaries = try items.map { try summary(of: $0, provider: settings?.generate.provider ?? "local") }
         let counts = JobSummary.Counts(
             total: items.count,
@@ -30,7 +46,7 @@ public struct ExportStage: StageRunner {
             rejected: items.filter { $0.status == .rejected }.count,
             failed: items.filter { $0.status == .failed }.count)
 
-        var failure = try execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) }
+        var failure = try failing ?? execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) }
         if failure == nil && counts.approved == 0 {
             failure = counts.rejected > 0
                 ? StageFailure(stage: "quality", code: "qc_rejected_all",

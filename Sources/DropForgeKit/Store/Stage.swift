@@ -4,9 +4,6 @@
 /// run once per item.
 public enum Stage: String, Codable, Sendable, CaseIterable {
     case parameters, generate, quality, metadata, export
-
-    /// Stages whose steps belong to one item rather than to the whole execution.
-    public var isPerItem: Bool { self == .generate || self == .quality || self == .metadata }
 }
 
 /// Where a job stands. `completed` and `failed` are published; `cancelled` too (under `failures/`).
@@ -19,8 +16,6 @@ public enum JobStatus: String, Codable, Sendable, CaseIterable {
 /// Where an item stands. `approved`, `rejected` and `failed` are terminal.
 public enum ItemStatus: String, Codable, Sendable, CaseIterable {
     case pending, generated, checked, approved, rejected, failed
-
-    public var isTerminal: Bool { self == .approved || self == .rejected || self == .failed }
 }
 
 /// Where a step stands in the queue.

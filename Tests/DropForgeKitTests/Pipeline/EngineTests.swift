@@ -175,10 +175,11 @@ final class EngineTests: XCTestCase {
         XCTAssertEqual(fixture.calls.count(.quality), 2)
 
         let log = try fixture.store.events(jobID: "mixed", after: 0)
-        XCTAssertEqual(log.filter { $0.event == "retry" && $0.item == 0 }.count, 2)
-        XCTAssertEqual(log.filter { $0.event == "retry" && $0.item == 2 }.count, 2)
-        XCTAssertEqual(log.filter { $0.event == "failed" }.compactMap(\.item).sorted(), [1, 2])
-        XCTAssertTrue(log.first { $0.event == "failed" && $0.item == 1 }?.message.contains("png_invalid") ?? false)
+        // Log lines number items from 1, like the files (0001.png).
+        XCTAssertEqual(log.filter { $0.event == "retry" && $0.item == 1 }.count, 2)
+        XCTAssertEqual(log.filter { $0.event == "retry" && $0.item == 3 }.count, 2)
+        XCTAssertEqual(log.filter { $0.event == "failed" }.compactMap(\.item).sorted(), [2, 3])
+        XCTAssertTrue(log.first { $0.event == "failed" && $0.item == 2 }?.message.contains("png_invalid") ?? false)
         XCTAssertEqual(Set(log.filter { $0.event == "retry" }.map(\.level)), ["warning"])
         // The same lines are in the job's JSONL log.
         let lines = try String(contentsOf: fixture.layout.log(job: "mixed"), encoding: .utf8)
