@@ -50,15 +50,18 @@ public struct Drain {
         }
 
         var timedOut = false
+        // Only jobs not yet seen finished are asked about again: the poll stays cheap as they end.
+        var open = tracked
         var lastFinished = -1
         while !signals.stopRequested {
-            let statuses = try runtime.store.statuses(jobIDs: Array(tracked))
-            let finished = statuses.values.filter(\.isFinished).count
+            let statuses = try runtime.store.statuses(jobIDs: Array(open))
+            open = open.filter { statuses[$0].map { !$0.isFinished } ?? false }  // a deleted job is not waited for
+            let finished = tracked.count - open.count
             if finished != lastFinished {
                 progress?(finished, tracked.count)
                 lastFinished = finished
             }
-            if finished == tracked.count { break }
+            if open.isEmpty { break }
             if let deadline, Date() >= deadline {
                 timedOut = true
                 break
