@@ -4,7 +4,7 @@ import Foundation
 import Logging
 
 /// Exit code 2: a usage or config error (DESIGN §2).
-let usageFailure = ExitCode(2)
+let usageFailure = ExitCode(DropForgeKit.Drain.Outcome.usageError.rawValue)
 
 /// Prints to standard error.
 func printError(_ message: String) {

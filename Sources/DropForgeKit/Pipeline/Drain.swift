@@ -22,14 +22,11 @@ public struct Drain {
     let runtime: Runtime
     let timeout: TimeInterval?
     let signals: SignalTrap
-    let progress: (@Sendable (_ finished: Int, _ total: Int) -> Void)?
 
-    public init(runtime: Runtime, timeout: TimeInterval?, signals: SignalTrap,
-                progress: (@Sendable (Int, Int) -> Void)? = nil) {
+    public init(runtime: Runtime, timeout: TimeInterval?, signals: SignalTrap) {
         self.runtime = runtime
         self.timeout = timeout
         self.signals = signals
-        self.progress = progress
     }
 
     public func run() throws -> Report {
@@ -52,15 +49,9 @@ public struct Drain {
         var timedOut = false
         // Only jobs not yet seen finished are asked about again: the poll stays cheap as they end.
         var open = tracked
-        var lastFinished = -1
         while !signals.stopRequested {
             let statuses = try runtime.store.statuses(jobIDs: Array(open))
             open = open.filter { statuses[$0].map { !$0.isFinished } ?? false }  // a deleted job is not waited for
-            let finished = tracked.count - open.count
-            if finished != lastFinished {
-                progress?(finished, tracked.count)
-                lastFinished = finished
-            }
             if open.isEmpty { break }
             if let deadline, Date() >= deadline {
                 timedOut = true

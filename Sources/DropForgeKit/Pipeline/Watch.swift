@@ -32,28 +32,23 @@ public final class Watch: @unchecked Sendable {
         let intake = runtime.intake
         let engine = runtime.engine
         let done = DispatchSemaphore(value: 0)
-        // Events arrive on the watcher's stream; intake work is blocking, so it runs on a thread.
-        let consumer = Thread {
-            let semaphore = DispatchSemaphore(value: 0)
-            Task.detached {
-                for await event in watcher.events {
-                    switch event {
-                    case .arrived(let name):
-                        if intake.claim(name) != nil { engine.ring() }
-                    case .written(let name):
-                        if intake.observe(name) != nil { engine.ring() }
-                    case .rescan(let reason):
-                        // A claim whose admission failed (the store was busy) is retried here too.
-                        let adopted = reason == .startup ? [] : intake.adoptOrphans()
-                        if !intake.scan().isEmpty || !adopted.isEmpty { engine.ring() }
-                    }
+        // Events arrive on the watcher's stream, one at a time; the stage work runs on the
+        // engine's own threads, so a short blocking claim here holds nothing else up.
+        Task.detached {
+            for await event in watcher.events {
+                switch event {
+                case .arrived(let name):
+                    if intake.claim(name) != nil { engine.ring() }
+                case .written(let name):
+                    if intake.observe(name) != nil { engine.ring() }
+                case .rescan(let reason):
+                    // A claim whose admission failed (the store was busy) is retried here too.
+                    let adopted = reason == .startup ? [] : intake.adoptOrphans()
+                    if !intake.scan().isEmpty || !adopted.isEmpty { engine.ring() }
                 }
-                semaphore.signal()
             }
-            semaphore.wait()
             done.signal()
         }
-        consumer.start()
 
         // Files still settling are looked at again when they are due.
         while !signals.stopRequested {
