@@ -431,3 +431,163 @@ int dfpng_read_header(const uint8_t *data, size_t size, dfpng_header *out,
     dfpng_context_free(ctx);
     return 0;
 }
+
+/* ---- zlib helpers for chunk-level text reading and writing (no libpng, no setjmp needed) ---- */
+
+uint32_t dfz_crc32(uint32_t crc, const uint8_t *data, size_t size) {
+    if (size == 0) return crc;
+    return (uint32_t)crc32_z((uLong)crc, data, (z_size_t)size);
+}
+
+/* zlib counts in uInt; feed large buffers in pieces so size_t sizes never truncate. */
+#define DFZ_PIECE ((size_t)1 << 30)
+
+static void dfz_refill_input(z_stream *strm, const uint8_t *in, size_t in_size, size_t *in_used) {
+    if (strm->avail_in == 0 && *in_used < in_size) {
+        size_t piece = in_size - *in_used;
+        if (piece > DFZ_PIECE) piece = DFZ_PIECE;
+        strm->next_in = (Bytef *)(in + *in_used);
+        strm->avail_in = (uInt)piece;
+        *in_used += piece;
+    }
+}
+
+int dfz_inflate(const uint8_t *in, size_t in_size, size_t max_out,
+                uint8_t **out, size_t *out_size,
+                char *error, size_t error_capacity) {
+    *out = NULL;
+    *out_size = 0;
+    z_stream strm;
+    memset(&strm, 0, sizeof strm);
+    if (inflateInit(&strm) != Z_OK) {
+        dfpng_copy_message(error, error_capacity, "cannot start zlib inflate (out of memory)");
+        return 1;
+    }
+    /* Start near the likely size, never above the cap; grow by doubling up to the cap. */
+    size_t capacity = in_size > SIZE_MAX / 4 ? SIZE_MAX : in_size * 4;
+    if (capacity < 4096) capacity = 4096;
+    if (capacity > max_out) capacity = max_out;
+    uint8_t *buffer = (uint8_t *)malloc(capacity ? capacity : 1);
+    if (buffer == NULL) {
+        inflateEnd(&strm);
+        dfpng_copy_message(error, error_capacity, "out of memory while inflating text");
+        return 1;
+    }
+    size_t produced = 0, in_used = 0;
+    char message[160];
+    int status = 0;
+    for (;;) {
+        dfz_refill_input(&strm, in, in_size, &in_used);
+        if (produced == capacity) {
+            if (capacity == max_out) {
+                /* Full at the cap: the stream must end without a single further byte. */
+                uint8_t probe;
+                strm.next_out = &probe;
+                strm.avail_out = 1;
+                int ret = inflate(&strm, Z_NO_FLUSH);
+                if (strm.avail_out == 0) {
+                    snprintf(message, sizeof message, "decompressed text is over the %zu-byte limit", max_out);
+                    status = 1;
+                    break;
+                }
+                if (ret == Z_STREAM_END) break;
+                if (ret == Z_OK && (strm.avail_in > 0 || in_used < in_size)) continue;
+                if (ret == Z_OK || ret == Z_BUF_ERROR) {
+                    snprintf(message, sizeof message, "compressed text is truncated (the zlib stream ends early)");
+                } else {
+                    snprintf(message, sizeof message, "compressed text is corrupt (%s)", strm.msg ? strm.msg : "zlib error");
+                }
+                status = 1;
+                break;
+            }
+            size_t grown = capacity > max_out / 2 ? max_out : capacity * 2;
+            uint8_t *bigger = (uint8_t *)realloc(buffer, grown);
+            if (bigger == NULL) {
+                snprintf(message, sizeof message, "out of memory while inflating text");
+                status = 1;
+                break;
+            }
+            buffer = bigger;
+            capacity = grown;
+        }
+        size_t room = capacity - produced;
+        if (room > DFZ_PIECE) room = DFZ_PIECE;
+        strm.next_out = buffer + produced;
+        strm.avail_out = (uInt)room;
+        int ret = inflate(&strm, Z_NO_FLUSH);
+        produced += room - strm.avail_out;
+        if (ret == Z_STREAM_END) break;
+        if (ret == Z_OK || ret == Z_BUF_ERROR) {
+            /* No input left and room to spare: the stream stopped before its end. */
+            if (strm.avail_in == 0 && in_used == in_size && strm.avail_out > 0) {
+                snprintf(message, sizeof message, "compressed text is truncated (the zlib stream ends early)");
+                status = 1;
+                break;
+            }
+            continue;
+        }
+        if (ret == Z_NEED_DICT) {
+            snprintf(message, sizeof message, "compressed text needs a preset zlib dictionary, which PNG does not allow");
+        } else if (ret == Z_MEM_ERROR) {
+            snprintf(message, sizeof message, "out of memory while inflating text");
+        } else {
+            snprintf(message, sizeof message, "compressed text is corrupt (%s)", strm.msg ? strm.msg : "zlib error");
+        }
+        status = 1;
+        break;
+    }
+    inflateEnd(&strm);
+    if (status != 0) {
+        free(buffer);
+        dfpng_copy_message(error, error_capacity, message);
+        return 1;
+    }
+    *out = buffer;
+    *out_size = produced;
+    return 0;
+}
+
+int dfz_deflate(const uint8_t *in, size_t in_size, int level,
+                uint8_t **out, size_t *out_size,
+                char *error, size_t error_capacity) {
+    *out = NULL;
+    *out_size = 0;
+    z_stream strm;
+    memset(&strm, 0, sizeof strm);
+    if (deflateInit(&strm, level) != Z_OK) {
+        dfpng_copy_message(error, error_capacity, "cannot start zlib deflate (bad level or out of memory)");
+        return 1;
+    }
+    size_t capacity = in_size / 4 + 1024;
+    uint8_t *buffer = (uint8_t *)malloc(capacity);
+    size_t produced = 0, in_used = 0;
+    int ret = Z_OK;
+    while (buffer != NULL) {
+        dfz_refill_input(&strm, in, in_size, &in_used);
+        if (produced == capacity) {
+            size_t grown = capacity > SIZE_MAX / 2 ? SIZE_MAX : capacity * 2;
+            uint8_t *bigger = (uint8_t *)realloc(buffer, grown);
+            if (bigger == NULL) { free(buffer); buffer = NULL; break; }
+            buffer = bigger;
+            capacity = grown;
+        }
+        size_t room = capacity - produced;
+        if (room > DFZ_PIECE) room = DFZ_PIECE;
+        strm.next_out = buffer + produced;
+        strm.avail_out = (uInt)room;
+        int flush = (in_used == in_size) ? Z_FINISH : Z_NO_FLUSH;
+        ret = deflate(&strm, flush);
+        produced += room - strm.avail_out;
+        if (ret == Z_STREAM_END) break;
+        if (ret != Z_OK && ret != Z_BUF_ERROR) break;
+    }
+    deflateEnd(&strm);
+    if (buffer == NULL || ret != Z_STREAM_END) {
+        free(buffer);
+        dfpng_copy_message(error, error_capacity, buffer == NULL ? "out of memory while deflating" : "zlib deflate failed");
+        return 1;
+    }
+    *out = buffer;
+    *out_size = produced;
+    return 0;
+}

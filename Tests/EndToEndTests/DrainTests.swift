@@ -21,11 +21,21 @@ final class DrainTests: XCTestCase {
             let summary = try root.json(base.appendingPathComponent("job.json"))
             XCTAssertEqual(summary["status"] as? String, "completed")
             XCTAssertEqual(summary["execution"] as? String, folder)
-            XCTAssertTrue(FileManager.default.fileExists(atPath: base.appendingPathComponent("items.csv").path))
             let manifestCopy = try FileManager.default.contentsOfDirectory(atPath: base.path).filter { $0.hasPrefix("manifest.") }
             XCTAssertEqual(manifestCopy.count, 1)
             let items = summary["items"] as? [[String: Any]] ?? []
             XCTAssertFalse(items.isEmpty)
+            if summary["kind"] as? String == "card" {
+                // Card jobs publish cards/<name>.png with the card embedded; CardDrainTests goes deeper.
+                let card = try XCTUnwrap(summary["card"] as? [String: Any])
+                let files = try XCTUnwrap(card["files"] as? [String])
+                let png = try XCTUnwrap(files.first { $0.hasSuffix(".png") })
+                let texts = pngChunks(try Data(contentsOf: base.appendingPathComponent(png))).filter { $0.type == "tEXt" }
+                XCTAssertTrue(texts.contains { $0.data.starts(with: Data("chara\0".utf8)) }, png)
+                XCTAssertEqual(try CardFile.read(contentsOf: base.appendingPathComponent(png)).card.name, card["name"] as? String)
+                continue
+            }
+            XCTAssertTrue(FileManager.default.fileExists(atPath: base.appendingPathComponent("items.csv").path))
             for item in items where item["status"] as? String == "approved" {
                 let file = try XCTUnwrap(item["file"] as? String)
                 let data = try Data(contentsOf: base.appendingPathComponent(file))

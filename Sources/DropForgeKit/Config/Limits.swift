@@ -51,6 +51,15 @@ public struct Limits: Codable, Sendable, Equatable {
     }
 }
 
+extension Limits {
+    /// The PNG reader's limits that follow from these.
+    public var pngLimits: PNGLimits {
+        var png = PNGLimits(maxWidth: imageSide, maxHeight: imageSide, maxDecodedBytes: decodedBytes)
+        png.maxCardBytes = cardJSONBytes
+        return png
+    }
+}
+
 extension Limits.CodingKeys: CaseIterable {
     static var allKeys: [String] { allCases.map(\.rawValue) }
 }

@@ -36,7 +36,7 @@ extension JobSettings {
         case duplicate
     }
 
-    /// What an images job publishes besides the approved PNGs' folder.
+    /// What a job publishes: image lists and sheets for images jobs, card files for card jobs.
     public enum ExportFormat: String, Codable, Sendable, CaseIterable {
         case png
         case csv
@@ -45,6 +45,20 @@ extension JobSettings {
         case html
         case contactSheet = "contact_sheet"
         case xlsx
+        /// `cards/<name>.png` with the card in `chara` (and `ccv3` for V3).
+        case cardPNG = "card_png"
+        /// `cards/<name>.json`.
+        case cardJSON = "card_json"
+        /// `cards/<name>.charx`.
+        case charx
+
+        /// The formats a job of `kind` may ask for.
+        public static func allowed(for kind: Kind) -> [ExportFormat] {
+            switch kind {
+            case .images: [.png, .csv, .json, .yaml, .html, .contactSheet, .xlsx]
+            case .card: [.cardPNG, .cardJSON, .charx, .json, .yaml, .html]
+            }
+        }
     }
 }
 

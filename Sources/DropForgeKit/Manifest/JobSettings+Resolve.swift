@@ -13,6 +13,26 @@ extension JobSettings {
             return ManifestError(file: file, line: position?.line, column: position?.column, field: field,
                                  message: message, code: code)
         }
+
+        /// The real URL of a file named at `field`, relative to `config/` and inside the root.
+        func locate(_ path: String, field: String, rootDirectory: URL) throws -> URL {
+            do {
+                return try SafePath.resolve(path, configDirectory: rootDirectory.appendingPathComponent("config"),
+                                            rootDirectory: rootDirectory)
+            } catch let rejection as SafePath.Rejection {
+                throw error(field, rejection.message)
+            }
+        }
+
+        /// Reads a file named at `field` (see `locate`), refusing more than `maxBytes`.
+        func readFile(_ path: String, field: String, rootDirectory: URL, maxBytes: Int) throws -> Data {
+            let url = try locate(path, field: field, rootDirectory: rootDirectory)
+            do {
+                return try SafePath.readFile(url, maxBytes: maxBytes)
+            } catch let rejection as SafePath.Rejection {
+                throw error(field, rejection.message)
+            }
+        }
     }
 
     /// Resolves a parsed manifest into the settings an execution runs with.
@@ -28,7 +48,6 @@ extension JobSettings {
                                availableProviderTypes: Set<ProviderConfig.ProviderType> = []) throws -> JobSettings {
         let sources = [SettingsSource(file: manifest.file, code: ManifestError.manifestInvalid, sections: manifest.sections)]
             + (profile.map { [SettingsSource(file: $0.file, code: ManifestError.profileInvalid, sections: $0.sections)] } ?? [])
-        let configDirectory = rootDirectory.appendingPathComponent("config")
         let limits = config.limits
 
         func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? {
@@ -38,12 +57,12 @@ extension JobSettings {
         func value<T>(_ get: (ManifestSections) -> T?) -> T? { first(get)?.value }
 
         func readFile(_ path: String, field: String, source: SettingsSource) throws -> Data {
-            do {
-                let url = try SafePath.resolve(path, configDirectory: configDirectory, rootDirectory: rootDirectory)
-                return try SafePath.readFile(url, maxBytes: limits.manifestBytes)
-            } catch let rejection as SafePath.Rejection {
-                throw source.error(field, rejection.message)
-            }
+            try source.readFile(path, field: field, rootDirectory: rootDirectory, maxBytes: limits.manifestBytes)
+        }
+        if manifest.kind == .card {
+            return try resolveCard(manifest: manifest, manifestFile: manifestFile, sources: sources, profile: profile,
+                                   rootDirectory: rootDirectory, limits: limits,
+                                   checker: ProviderCheck(config: config, available: availableProviderTypes))
         }
 
         // Template: inline text or a file, from the first source that gives either.
@@ -90,12 +109,9 @@ extension JobSettings {
         let vision = try checker.resolveOptional(first { $0.quality.vision }, field: "quality.vision", role: .text)
         let metadataWriter = try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text)
 
-        let stem = ((manifestFile as NSString).lastPathComponent as NSString).deletingPathExtension
-        let name = manifest.name.map(Manifest.sanitizedName) ?? Manifest.sanitizedName(stem)
-
         return JobSettings(
             kind: manifest.kind,
-            name: name.isEmpty ? "job" : name,
+            name: jobName(manifest: manifest, manifestFile: manifestFile),
             manifestID: manifest.id,
             force: manifest.force ?? false,
             priority: manifest.priority ?? .normal,
@@ -119,6 +135,15 @@ extension JobSettings {
                              vision: vision),
             metadata: Metadata(enabled: value { $0.metadata.enabled } ?? true, writer: metadataWriter),
             export: Export(formats: value { $0.export.formats } ?? [.png, .csv, .json]))
+    }
+}
+
+extension JobSettings {
+    /// The folder-safe job name: the manifest's `name`, else the file's stem, else `job`.
+    static func jobName(manifest: Manifest, manifestFile: String) -> String {
+        let stem = ((manifestFile as NSString).lastPathComponent as NSString).deletingPathExtension
+        let name = manifest.name.map(Manifest.sanitizedName) ?? Manifest.sanitizedName(stem)
+        return name.isEmpty ? "job" : name
     }
 }
 

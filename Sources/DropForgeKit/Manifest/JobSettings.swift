@@ -20,6 +20,8 @@ public struct JobSettings: Codable, Sendable, Equatable {
     public var quality: Quality
     public var metadata: Metadata
     public var export: Export
+    /// What a `kind: card` job makes (nil for images jobs).
+    public var card: CardSettings?
 
     public struct Params: Codable, Sendable, Equatable {
         /// The template text (read from `template_file` when that was given).
@@ -91,7 +93,7 @@ public struct JobSettings: Codable, Sendable, Equatable {
     public init(kind: Kind = .images, name: String, manifestID: String? = nil, force: Bool = false,
                 priority: Priority = .normal, profileName: String? = nil, params: Params,
                 generate: Generate = Generate(), quality: Quality = Quality(), metadata: Metadata = Metadata(),
-                export: Export = Export()) {
+                export: Export = Export(), card: CardSettings? = nil) {
         self.kind = kind
         self.name = name
         self.manifestID = manifestID
@@ -103,5 +105,6 @@ public struct JobSettings: Codable, Sendable, Equatable {
         self.quality = quality
         self.metadata = metadata
         self.export = export
+        self.card = card
     }
 }

@@ -15,6 +15,8 @@ public struct Manifest: Codable, Sendable, Equatable {
     public var priority: JobSettings.Priority?
     public var profile: String?
     public var sections: ManifestSections
+    /// The `card:` block of a `kind: card` manifest.
+    public var card: ManifestCard?
 
     public var params: ManifestParams { sections.params }
     public var generate: ManifestGenerate { sections.generate }
@@ -36,10 +38,19 @@ public struct Manifest: Codable, Sendable, Equatable {
         self.sections = sections
     }
 
-    static let keys = ["version", "kind", "name", "id", "force", "priority", "profile"] + ManifestSections.keys
+    static let commonKeys = ["version", "kind", "name", "id", "force", "priority", "profile"]
+
+    /// The keys a manifest of `kind` may have: a card job has `card:` where an images job has `params:`.
+    static func keys(for kind: JobSettings.Kind?) -> [String] {
+        switch kind {
+        case .images: commonKeys + ManifestSections.keys
+        case .card: commonKeys + ManifestSections.keys.filter { $0 != "params" } + ["card"]
+        case nil: commonKeys + ManifestSections.keys + ["card"]
+        }
+    }
 
     /// Reads a manifest from its root node. `version` and `kind` are checked before the key
-    /// list, so a `kind: card` manifest hears "not supported yet", not "unknown key 'card'".
+    /// list, so a misplaced `params:` or `card:` is reported against the kind that forbids it.
     static func parse(_ root: DocumentNode, limits: Limits) throws -> Manifest {
         let loose = try root.freeMapping()
         func entry(_ key: String) -> DocumentNode? { loose.first(where: { $0.key == key && !$0.value.isNull })?.value }
@@ -48,18 +59,21 @@ public struct Manifest: Codable, Sendable, Equatable {
                           field: key, message: "missing required field '\(key)'", code: root.context.code)
         }
         // A misspelt `version`/`kind` should be reported as a typo, not as missing.
-        guard let versionNode = entry("version") else { _ = try root.mapping(allowed: keys); throw missing("version") }
+        guard let versionNode = entry("version") else { _ = try root.mapping(allowed: keys(for: nil)); throw missing("version") }
         let version = try versionNode.int()
         guard version == 1 else {
             throw versionNode.error("unsupported manifest version \(version) (this version of dropforge reads version 1)")
         }
-        guard let kindNode = entry("kind") else { _ = try root.mapping(allowed: keys); throw missing("kind") }
+        guard let kindNode = entry("kind") else { _ = try root.mapping(allowed: keys(for: nil)); throw missing("kind") }
         let kind = try kindNode.oneOf(JobSettings.Kind.self)
-        guard kind == .images else {
-            throw kindNode.error("kind '\(kind.rawValue)' is not supported yet by this version of dropforge")
+        if kind == .card, let params = entry("params") {
+            throw params.error("a 'kind: card' manifest describes its card in 'card:', not 'params:'")
+        }
+        if kind == .images, let card = entry("card") {
+            throw card.error("'card:' belongs to 'kind: card' manifests; this one is 'kind: images'")
         }
 
-        let map = try root.mapping(allowed: keys)
+        let map = try root.mapping(allowed: keys(for: kind))
         var manifest = Manifest(file: root.context.file, version: version, kind: kind)
         if let node = map.value("name") {
             let name = try node.nonEmptyString()
@@ -80,7 +94,21 @@ public struct Manifest: Codable, Sendable, Equatable {
         manifest.priority = try map.oneOf("priority", JobSettings.Priority.self)
         manifest.profile = try map.value("profile").map { try $0.profileName() }
         manifest.sections = try ManifestSections.parse(map, limits: limits)
+        if kind == .card {
+            manifest.card = try map.value("card").map { try ManifestCard.parse($0, limits: limits) } ?? ManifestCard()
+        }
+        try checkExportFormats(manifest.sections.export.formats, kind: kind, node: map.value("export"))
         return manifest
+    }
+
+    /// An images job cannot export card files, nor a card job image lists.
+    static func checkExportFormats(_ formats: [JobSettings.ExportFormat]?, kind: JobSettings.Kind, node: DocumentNode?) throws {
+        guard let formats, let node else { return }
+        let allowed = JobSettings.ExportFormat.allowed(for: kind)
+        if let wrong = formats.first(where: { !allowed.contains($0) }) {
+            throw ((try? node.mapping(allowed: ["formats"]))?.value("formats") ?? node).error(
+                "'\(wrong.rawValue)' is not an export of kind \(kind.rawValue) jobs (allowed: \(allowed.map(\.rawValue).joined(separator: ", ")))")
+        }
     }
 
     /// A folder-safe job name: lower-cased, diacritics folded, every run of characters outside

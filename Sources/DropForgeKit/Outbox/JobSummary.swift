@@ -43,10 +43,26 @@ public struct JobSummary: Codable, Sendable {
     public var timings: Timings
     public var usage: Usage
     public var settings: JobSettings?
+    /// Card jobs: the card's name, spec, files and lorebook size.
+    public var card: CardSummary? = nil
 
     enum CodingKeys: String, CodingKey {
         case job, execution, number, parent, name, kind, manifest, manifestID = "manifest_id", status, error
-        case counts, qc, items, timings, usage, settings
+        case counts, qc, items, timings, usage, settings, card
+    }
+}
+
+/// The `card` section of a card job's `job.json`.
+public struct CardSummary: Codable, Sendable, Equatable {
+    public var name: String
+    public var spec: CharacterCard.Spec
+    /// Relative to the execution's folder: `cards/<name>.png`, `.json`, `.charx`.
+    public var files: [String]
+    public var lorebookEntries: Int
+    public var warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case name, spec, files, lorebookEntries = "lorebook_entries", warnings
     }
 }
 

@@ -23,14 +23,17 @@ public final class Runtime: @unchecked Sendable {
         log = EventLog(store: store, layout: layout, logger: logger)
         intake = Intake(layout: layout, config: config, store: store, log: log)
         let providers = ProviderRegistry(config: config)
-        let limits = PNGLimits(maxWidth: config.limits.imageSide, maxHeight: config.limits.imageSide,
-                               maxDecodedBytes: config.limits.decodedBytes)
+        let limits = config.limits
         let runners: [StageRunner] = [
-            ParametersStage(providers: providers),
-            GenerateStage(layout: layout, providers: providers),
-            QualityStage(layout: layout, store: store, limits: limits),
-            MetadataStage(layout: layout, providers: providers),
-            ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts),
+            KindRouter(images: ParametersStage(providers: providers),
+                       card: CardParametersStage(layout: layout, limits: limits)),
+            KindRouter(images: GenerateStage(layout: layout, providers: providers),
+                       card: CardGenerateStage(layout: layout, providers: providers, limits: limits)),
+            KindRouter(images: QualityStage(layout: layout, store: store, limits: limits.pngLimits),
+                       card: CardQualityStage(layout: layout, limits: limits)),
+            KindRouter(images: MetadataStage(layout: layout, providers: providers),
+                       card: CardMetadataStage(layout: layout, providers: providers, limits: limits)),
+            ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts, limits: limits),
         ]
         let workers = config.workers
         engine = Engine(

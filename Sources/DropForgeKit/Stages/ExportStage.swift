@@ -11,13 +11,15 @@ public struct ExportStage: StageRunner {
     let log: EventLog
     let publisher: OutboxPublisher
     let maxAttempts: Int
+    let cards: CardExport
 
-    public init(layout: RootLayout, store: JobStore, log: EventLog, maxAttempts: Int) {
+    public init(layout: RootLayout, store: JobStore, log: EventLog, maxAttempts: Int, limits: Limits = Limits()) {
         self.layout = layout
         self.store = store
         self.log = log
         self.maxAttempts = maxAttempts
         publisher = OutboxPublisher(layout: layout)
+        cards = CardExport(layout: layout, limits: limits)
     }
 
     public func run(_ lease: StepLease) throws -> StepOutcome {
@@ -57,11 +59,13 @@ public struct ExportStage: StageRunner {
                                attempts: items.map(\.attempts).max() ?? 1)
         }
         let status: JobStatus = failure == nil ? .completed : .failed
+        let isCard = job.kind == JobSettings.Kind.card.rawValue
 
         if counts.rejected > 0 {
             try publisher.publishFolder(named: execution.id, into: layout.review) { folder in
                 for (item, entry) in zip(items, summaries) where item.status == .rejected {
-                    try copyImage(of: item, to: folder.appendingPathComponent("\(itemFileStem(item.index)).png"))
+                    let file = folder.appendingPathComponent("\(itemFileStem(item.index)).png")
+                    if isCard { try cards.writeReview(of: item, to: file) } else { try copyImage(of: item, to: file) }
                     var sidecar = entry
                     sidecar.file = "\(itemFileStem(item.index)).png"
                     try write(sidecar, to: folder.appendingPathComponent("\(itemFileStem(item.index)).json"))
@@ -71,10 +75,10 @@ public struct ExportStage: StageRunner {
 
         let steps = try store.steps(executionID: execution.id)
         var published = summaries
-        for index in published.indices where items[index].status == .approved {
+        for index in published.indices where items[index].status == .approved && !isCard {
             published[index].file = "images/\(itemFileStem(items[index].index)).png"
         }
-        let jobSummary = JobSummary(
+        var jobSummary = JobSummary(
             job: job.id, execution: execution.id, number: execution.number, parent: execution.parentID,
             name: job.name, kind: job.kind, manifest: job.sourceName, manifestID: job.manifestID, status: status,
             error: failure, counts: counts,
@@ -94,6 +98,18 @@ public struct ExportStage: StageRunner {
                 return
             }
             let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
+            if isCard {
+                // A card job has one item: the card; its files go in cards/ and job.json names them.
+                for (index, item) in items.enumerated() where item.status == .approved {
+                    let card = try cards.writeResults(of: item, formats: formats, into: folder)
+                    published[index].file = card.files.first
+                    jobSummary.card = card
+                }
+                jobSummary.items = published
+                try write(jobSummary, to: folder.appendingPathComponent("job.json"))
+                if formats.contains(.json) { try write(published, to: folder.appendingPathComponent("items.json")) }
+                return
+            }
             let images = folder.appendingPathComponent("images", isDirectory: true)
             try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
             for (item, entry) in zip(items, published) where item.status == .approved {

@@ -29,10 +29,12 @@ final class DefaultFilesTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: examples.path).sorted()
         XCTAssertGreaterThanOrEqual(names.count, 3)
         XCTAssertTrue(names.contains { $0.hasSuffix(".json") } && names.contains { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") })
+        var kinds: Set<JobSettings.Kind> = []
         for name in names {
             let settings = try resolver.resolve(data: Data(contentsOf: examples.appendingPathComponent(name)), fileName: name)
-            XCTAssertEqual(settings.kind, .images, name)
+            kinds.insert(settings.kind)
         }
+        XCTAssertEqual(kinds, [.images, .card], "the examples show both kinds of job")
     }
 
     func testInitWritesTheDefaultsAndRefusesToOverwrite() throws {

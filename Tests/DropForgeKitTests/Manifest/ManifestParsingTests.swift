@@ -123,12 +123,6 @@ final class ManifestParsingTests: XCTestCase {
                                line: 2, column: 1, field: "kidn", contains: "did you mean 'kind'?")
     }
 
-    func testKindCardIsNotSupportedYet() {
-        let error = ManifestFixtures.parseError("version: 1\nkind: card\ncard:\n  spec: v3\n")
-        XCTAssertManifestError(error, line: 2, column: 7, field: "kind", contains: "card")
-        XCTAssertEqual(error?.message, "kind 'card' is not supported yet by this version of dropforge")
-    }
-
     func testWrongTypes() {
         XCTAssertManifestError(ManifestFixtures.parseError(ManifestFixtures.withParams("  count: \"4\"\n")),
                                line: 5, column: 10, field: "params.count", contains: "expected an integer, found a string")

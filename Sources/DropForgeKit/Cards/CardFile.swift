@@ -1,0 +1,51 @@
+import Foundation
+
+/// A card read from a file of any of the three containers: a PNG (text chunks), bare JSON, or
+/// a CHARX zip. The container is told by the file's first bytes, never by its extension.
+public struct CardFile: Sendable {
+    public enum Container: String, Sendable, Codable { case png, json, charx }
+
+    public var card: CharacterCard
+    public var container: Container
+    /// For PNGs: every `chara`/`ccv3` chunk found, in file order.
+    public var chunks: [FoundCardChunk]
+    /// For PNGs: which chunk the card came from (`ccv3` wins over `chara`).
+    public var chosenChunk: String?
+    /// For CHARX: the files besides `card.json`.
+    public var assets: [CharXAsset]
+    /// The file's bytes (the PNG a card is embedded back into).
+    public var bytes: Data
+
+    static let pngSignature = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+    static let zipSignature = Data([0x50, 0x4B, 0x03, 0x04])
+
+    /// Reads `data`, enforcing `limits` (card JSON size, PNG chunk sizes, zip sizes) before
+    /// allocating for any part.
+    public static func read(_ data: Data, limits: Limits = Limits()) throws -> CardFile {
+        if data.starts(with: pngSignature) {
+            let payload = try CardPNG.readCardText(from: data, limits: limits.pngLimits)
+            let card = try CharacterCard.parse(payload.json, maxBytes: limits.cardJSONBytes)
+            return CardFile(card: card, container: .png, chunks: payload.found, chosenChunk: payload.keyword,
+                            assets: [], bytes: data)
+        }
+        if data.starts(with: zipSignature) {
+            var zipLimits = CharXLimits.standard
+            zipLimits.maxCardBytes = limits.cardJSONBytes
+            let archive = try CharX.read(data, limits: zipLimits)
+            let card = try CharacterCard.parse(archive.cardJSON, maxBytes: limits.cardJSONBytes)
+            return CardFile(card: card, container: .charx, chunks: [], chosenChunk: nil, assets: archive.assets, bytes: data)
+        }
+        let card = try CharacterCard.parse(data, maxBytes: limits.cardJSONBytes)
+        return CardFile(card: card, container: .json, chunks: [], chosenChunk: nil, assets: [], bytes: data)
+    }
+
+    /// Reads the file at `url`, refusing files too large to hold a card before reading them.
+    public static func read(contentsOf url: URL, limits: Limits = Limits()) throws -> CardFile {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let cap = max(limits.decodedBytes, limits.cardJSONBytes * 2)
+        guard size <= cap else {
+            throw CardError("\(url.lastPathComponent) is \(size) bytes, over the \(cap)-byte limit for a card file")
+        }
+        return try read(Data(contentsOf: url), limits: limits)
+    }
+}

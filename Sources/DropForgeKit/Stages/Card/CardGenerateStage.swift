@@ -1,0 +1,55 @@
+import Foundation
+
+/// Stage 2 of a card job: the avatar (rendered by the image provider from the plan's prompt, or
+/// the PNG the manifest named) and the card fields the writer fills. Writes `0001.gen.png` and
+/// `0001.gen.card.json` to the work folder.
+public struct CardGenerateStage: StageRunner {
+    public let stage = Stage.generate
+    let layout: RootLayout
+    let providers: ProviderRegistry
+    let limits: Limits
+
+    public init(layout: RootLayout, providers: ProviderRegistry, limits: Limits) {
+        self.layout = layout
+        self.providers = providers
+        self.limits = limits
+    }
+
+    public func run(_ lease: StepLease) throws -> StepOutcome {
+        let settings = try lease.settings()
+        let (plan, cardPlan) = try lease.cardPlan()
+        try providers.requireLocalWriter(named: settings.card?.writer ?? "local")
+        let card = LocalCardWriter().complete(try CharacterCard.parse(Data(cardPlan.json.utf8))).card
+
+        let png: Data
+        let pixels: RGBAImage
+        if let path = cardPlan.avatarImage {
+            let data = try Data(contentsOf: layout.resolve(path))
+            do {
+                pixels = try PNGCodec.decode(data, limits: limits.pngLimits).image
+            } catch {
+                throw StepError.permanent("avatar_invalid", "avatar image \(path): \(error)")
+            }
+            png = data
+        } else {
+            let provider = try providers.imageProvider(named: settings.generate.provider)
+            let image = try provider.generate(ImageRequest(
+                prompt: plan.prompt, negative: plan.negative, width: plan.width, height: plan.height, seed: plan.seed))
+            png = try PNGTextEmbedder.insert([
+                ("Software", DropForge.software),
+                ("Creation Time", DropForge.rfc1123(DropForge.creationDate())),
+                ("parameters", GenerationParameters.a1111Text(
+                    prompt: plan.prompt, negative: plan.negative, steps: image.steps, sampler: nil, cfgScale: nil,
+                    seed: image.seed, width: plan.width, height: plan.height, model: image.model)),
+            ], into: image.png)
+            pixels = try image.pixels ?? PNGCodec.decode(png).image
+        }
+        let folder = layout.workFolder(execution: lease.execution.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
+        try FileSystem.writeAtomically(card.prettyJSON, to: URL(fileURLWithPath: CardPlan.cardPath(forImage: file.path)))
+        try FileSystem.writeAtomically(png, to: file)
+        return .generated(imagePath: layout.relativePath(file),
+                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+    }
+}

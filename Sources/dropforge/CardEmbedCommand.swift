@@ -1,0 +1,49 @@
+import ArgumentParser
+import DropForgeKit
+import Foundation
+
+struct CardEmbed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Put a card into a PNG the way SillyTavern and RisuAI read it.",
+        discussion: """
+            Removes any chara/ccv3 text chunks from the image (every other chunk is kept as it is),
+            then writes tEXt `chara` (the V2 form) and, for --spec v3, tEXt `ccv3` (the V3 form)
+            just before IEND, each the base64 of compact UTF-8 JSON. The pixels are not re-encoded.
+            """)
+
+    @Option(help: ArgumentHelp("The card: JSON, PNG or CHARX.", valueName: "CARD"))
+    var card: String
+
+    @Option(help: ArgumentHelp("The PNG to embed it into.", valueName: "PNG"))
+    var image: String
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The PNG to write.", valueName: "OUT"))
+    var output: String
+
+    @Option(help: "v3 writes both chara and ccv3; v2 writes chara only.")
+    var spec: CharacterCard.Spec = .v3
+
+    func validate() throws {
+        if spec == .v1 { throw ValidationError("--spec must be v2 or v3") }
+    }
+
+    func run() throws {
+        let loaded = try readCardFile(card)
+        let png: Data
+        do {
+            png = try Data(contentsOf: URL(fileURLWithPath: image))
+        } catch {
+            printError("error: \(image): \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        do {
+            try writeOutput(try CardEncoder.png(loaded.card, spec: spec, into: png), to: output)
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            printError("error: \(image): \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
