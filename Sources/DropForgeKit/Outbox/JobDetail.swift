@@ -88,7 +88,11 @@ public struct JobDetail: Encodable, Sendable {
             if let failure = execution.failure {
                 lines.append("  error: \(failure.stage) \(failure.code): \(failure.message)")
             }
-            if let settings = execution.settings {
+            if let settings = execution.settings, let card = settings.card {
+                lines.append("  settings: card \(card.spec.rawValue), writer \(card.writer), avatar "
+                             + (card.avatar.image.map { "from \($0)" } ?? "by \(card.avatar.provider) at \(card.avatar.size) px")
+                             + ", seed \(card.avatar.seed.map(String.init) ?? "random"), quality \(settings.quality.enabled ? "on" : "off")")
+            } else if let settings = execution.settings {
                 lines.append("  settings: profile \(settings.profileName ?? "-"), provider \(settings.generate.provider), "
                              + "size \(settings.params.size), seed \(settings.params.seed.map(String.init) ?? "random"), "
                              + "quality \(settings.quality.enabled ? settings.quality.checks.map(\.rawValue).joined(separator: "+") : "off")")
