@@ -32,6 +32,10 @@ public struct CardPlanner {
             warnings.append("source section '\(section)' matches no card field and was skipped")
         }
         var card = try input?.converted(to: .v3) ?? Self.emptyCard()
+        // An input card may lack fields the V3 spec requires; they are added, empty, at the end.
+        for (key, value) in Self.emptyCard().fields where card.fields[key] == nil {
+            card.setField(key, value)
+        }
 
         let given: [String: String] = Dictionary(
             source.fields.map { ($0.key.rawValue, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -55,7 +59,9 @@ public struct CardPlanner {
                 warnings.append("lorebook entry '\(entry.name ?? entry.keys.joined(separator: ", "))' repeats the keys of an earlier entry and was skipped")
                 continue
             }
-            entries.append(Self.bookEntry(entry, id: entries.count))
+            // Apps import entries by id, so a new entry takes one no earlier entry uses.
+            let nextID = entries.compactMap { $0["id"]?.intValue }.max().map { $0 + 1 } ?? 0
+            entries.append(Self.bookEntry(entry, id: max(nextID, entries.count)))
         }
         if !entries.isEmpty || card.book != nil {
             var book = card.book ?? .object(["name": .string(""), "extensions": .object([:]), "entries": .array([])])
@@ -129,9 +135,9 @@ public struct CardPlanner {
     }
 
     /// Placeholder text that card templates leave behind: blank, `TBD`, `TODO`, `N/A`, `none`,
-    /// `null`, `placeholder`, `...`, `-`, `?`, and anything wholly in `<…>`, `[…]` or `{{…}}`
-    /// such as `<description>` or `{{description}}` (but `{{char}}`-style text inside a longer
-    /// field is content, not a placeholder).
+    /// `null`, `placeholder`, `...`, `-`, `?`, and a short label wholly in `<…>`, `[…]` or `{{…}}`
+    /// such as `<description>`, `[insert description here]` or `{{description}}` — only words,
+    /// so W++-style content like `[Bob's persona: brave, loyal]` is content, and so is `{{char}}`.
     public static func isPlaceholder(_ text: String) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return true }
@@ -139,8 +145,10 @@ public struct CardPlanner {
                                   "lorem ipsum", "to be written", "fill me in"]
         if words.contains(trimmed.lowercased()) { return true }
         let wrapped = [("<", ">"), ("[", "]"), ("{{", "}}")].contains { open, close in
-            trimmed.hasPrefix(open) && trimmed.hasSuffix(close)
-                && !trimmed.dropFirst(open.count).dropLast(close.count).contains(where: { "<>[]{}".contains($0) })
+            guard trimmed.count > open.count + close.count, trimmed.count <= 60,
+                  trimmed.hasPrefix(open), trimmed.hasSuffix(close) else { return false }
+            return trimmed.dropFirst(open.count).dropLast(close.count)
+                .allSatisfy { $0.isLetter || $0.isNumber || " _-'’".contains($0) }
         }
         return wrapped && !["{{char}}", "{{user}}"].contains(trimmed.lowercased())
     }

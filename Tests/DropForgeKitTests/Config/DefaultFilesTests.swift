@@ -13,7 +13,7 @@ final class DefaultFilesTests: XCTestCase {
         let enumerator = FileManager.default.enumerator(atPath: config.path)
         while let path = enumerator?.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: config.appendingPathComponent(path).path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: config.appendingPathComponent(path).path, isDirectory: &isDirectory)
             if !isDirectory.boolValue {
                 onDisk[path] = try String(contentsOf: config.appendingPathComponent(path), encoding: .utf8)
             }
