@@ -22,8 +22,11 @@ public struct ManifestCard: Codable, Sendable, Equatable {
         try map.exclusive("source_material", "source_file")
         var card = ManifestCard()
         if let value = map.value("spec") {
-            let spec = try value.oneOf(CharacterCard.Spec.self)
-            if spec == .v1 { throw value.error("cards are written as v2 or v3; v1 is only read") }
+            let text = try value.string()
+            guard let spec = CharacterCard.Spec(rawValue: text), spec != .v1 else {
+                throw value.error(text == "v1" ? "cards are written as v2 or v3; v1 is only read"
+                                               : "'\(text)' is not one of v2, v3")
+            }
             card.spec = spec
         }
         card.sourceMaterial = try map.string("source_material")
