@@ -23,10 +23,14 @@ let package = Package(
         .systemLibrary(name: "CXLSX", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // libpng reports errors by longjmp, which must never cross Swift frames: this C shim owns the setjmp.
         .target(name: "PNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
+        // libcurl's setopt is variadic, which Swift cannot call: typed C wrappers live here.
+        .target(name: "CurlShim", dependencies: ["CCurl"], linkerSettings: [.linkedLibrary("curl")]),
         .target(
             name: "DropForgeKit",
             dependencies: [
                 "PNGShim",
+                "CCurl",
+                "CurlShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
