@@ -46,8 +46,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "DropForgeKitTests", dependencies: ["DropForgeKit"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["DropForgeKit", "dropforge"]),
+        // Fake servers on 127.0.0.1 speaking the providers' protocols, shared by both test targets.
+        .target(name: "FakeServers", dependencies: ["DropForgeKit"], path: "Tests/FakeServers"),
+        .testTarget(name: "DropForgeKitTests", dependencies: ["DropForgeKit", "FakeServers"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DropForgeKit", "dropforge", "FakeServers"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -69,7 +69,7 @@ public struct HTTPResponse: Sendable {
         return nil
     }
 
-    static func standardReason(for status: Int) -> String {
+    public static func standardReason(for status: Int) -> String {
         switch status {
         case 200: return "OK"
         case 201: return "Created"

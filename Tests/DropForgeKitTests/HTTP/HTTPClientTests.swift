@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import DropForgeKit
+import FakeServers
 
 final class HTTPClientTests: XCTestCase {
     private let client = HTTPClient()

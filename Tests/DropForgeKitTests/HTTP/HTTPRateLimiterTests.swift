@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import DropForgeKit
+import FakeServers
 
 final class HTTPRateLimiterTests: XCTestCase {
     /// Virtual time: `sleep` moves the clock forward instead of waiting, and records each wait.

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeKit
 import Glibc
 
 @testable import DropForgeKit
@@ -18,33 +19,33 @@ import Glibc
 /// defer { server.stop() }
 /// let url = server.url("/v1/models")
 /// ```
-final class FakeHTTPServer: @unchecked Sendable {
+public final class FakeHTTPServer: @unchecked Sendable {
     /// A request as the server received it.
-    struct RecordedRequest: Sendable {
+    public struct RecordedRequest: Sendable {
         /// 0 for the first request this server received, 1 for the next…: lets a handler answer
         /// "500, then success".
-        var sequence: Int
-        var method: String
+        public var sequence: Int
+        public var method: String
         /// The request target as sent: path plus query (`/v1/chat/completions?x=1`).
-        var path: String
-        var headers: [(name: String, value: String)]
-        var body: Data
+        public var path: String
+        public var headers: [(name: String, value: String)]
+        public var body: Data
 
         /// First value of a header, case-insensitively.
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
 
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The body decoded as a JSON object (nil if it is not one).
-        var json: [String: Any]? {
+        public var json: [String: Any]? {
             (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
         }
     }
 
     /// What to send back.
-    indirect enum FakeResponse: Sendable {
+    public indirect enum FakeResponse: Sendable {
         /// A complete response; `Content-Length` is added unless `headers` has one.
         case normal(status: Int, headers: [(name: String, value: String)], body: Data)
         /// Waits `delay` seconds before sending anything, then sends `response`.
@@ -65,35 +66,35 @@ final class FakeHTTPServer: @unchecked Sendable {
         case redirect(status: Int, location: String)
 
         /// A JSON body (a string already in JSON) with `Content-Type: application/json`.
-        static func json(_ text: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> FakeResponse {
+        public static func json(_ text: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> FakeResponse {
             .normal(status: status, headers: [("Content-Type", "application/json")] + headers, body: Data(text.utf8))
         }
 
         /// A plain-text body (often an error page).
-        static func text(_ text: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> FakeResponse {
+        public static func text(_ text: String, status: Int = 200, headers: [(name: String, value: String)] = []) -> FakeResponse {
             .normal(status: status, headers: [("Content-Type", "text/plain")] + headers, body: Data(text.utf8))
         }
 
         /// A bare status with an empty body.
-        static func status(_ status: Int, headers: [(name: String, value: String)] = []) -> FakeResponse {
+        public static func status(_ status: Int, headers: [(name: String, value: String)] = []) -> FakeResponse {
             .normal(status: status, headers: headers, body: Data())
         }
     }
 
     /// How one connection ended, for tests that check the client's behaviour on the wire.
-    struct Exchange: Sendable {
-        var request: RecordedRequest?
+    public struct Exchange: Sendable {
+        public var request: RecordedRequest?
         /// Body and head bytes the server managed to write.
-        var bytesSent: Int
+        public var bytesSent: Int
         /// True when a write failed because the client closed or reset the connection early.
-        var clientHungUp: Bool
+        public var clientHungUp: Bool
     }
 
-    typealias Handler = @Sendable (RecordedRequest) -> FakeResponse
+    public typealias Handler = @Sendable (RecordedRequest) -> FakeResponse
 
-    let port: UInt16
+    public let port: UInt16
     /// `http://127.0.0.1:<port>`.
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
     private let listener: Int32
     private let handler: Handler
@@ -103,7 +104,7 @@ final class FakeHTTPServer: @unchecked Sendable {
     private var stopped = false
 
     /// Starts listening on 127.0.0.1 on an ephemeral port.
-    init(handler: @escaping Handler) throws {
+    public init(handler: @escaping Handler) throws {
         self.handler = handler
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw FakeHTTPServer.posixError("socket") }
@@ -131,19 +132,19 @@ final class FakeHTTPServer: @unchecked Sendable {
     deinit { stop() }
 
     /// `baseURL` plus a path (`"/v1/chat/completions"`).
-    func url(_ path: String) -> URL {
+    public func url(_ path: String) -> URL {
         URL(string: "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)")!
     }
 
     /// Every request received so far, in arrival order.
-    var requests: [RecordedRequest] {
+    public var requests: [RecordedRequest] {
         state.lock()
         defer { state.unlock() }
         return recorded
     }
 
     /// Every connection fully handled so far.
-    var exchanges: [Exchange] {
+    public var exchanges: [Exchange] {
         state.lock()
         defer { state.unlock() }
         return finished
@@ -151,7 +152,7 @@ final class FakeHTTPServer: @unchecked Sendable {
 
     /// Waits until `count` connections have been fully handled (or `timeout` passes) and returns them.
     @discardableResult
-    func waitForExchanges(_ count: Int, timeout: TimeInterval = 2) -> [Exchange] {
+    public func waitForExchanges(_ count: Int, timeout: TimeInterval = 2) -> [Exchange] {
         let deadline = Date().addingTimeInterval(timeout)
         state.lock()
         defer { state.unlock() }
@@ -160,7 +161,7 @@ final class FakeHTTPServer: @unchecked Sendable {
     }
 
     /// Stops accepting and wakes delayed responses so their threads end promptly. Idempotent.
-    func stop() {
+    public func stop() {
         state.lock()
         let wasStopped = stopped
         stopped = true
@@ -173,7 +174,7 @@ final class FakeHTTPServer: @unchecked Sendable {
     }
 
     /// A port on 127.0.0.1 with nothing listening (bound, then released): for "connection refused".
-    static func unusedPort() throws -> UInt16 {
+    public static func unusedPort() throws -> UInt16 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = loopback(port: 0)

@@ -1,0 +1,23 @@
+import Foundation
+
+/// Runs async work from a synchronous worker thread and waits for it.
+///
+/// Why: stage runners are plain threads (a stage's worker pool), while the HTTP client is
+/// async/await. The work runs as a detached task on Swift's cooperative pool; only the calling
+/// worker thread waits, never a pool thread.
+enum BlockingCall {
+    private final class Box<T>: @unchecked Sendable {
+        var result: Result<T, Error>?
+    }
+
+    static func run<T>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = Box<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            do { box.result = .success(try await operation()) } catch { box.result = .failure(error) }
+            done.signal()
+        }
+        done.wait()
+        return try box.result!.get()
+    }
+}

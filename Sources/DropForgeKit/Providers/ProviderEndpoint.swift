@@ -1,0 +1,73 @@
+import Foundation
+
+/// A configured remote provider as the stages use it: its `providers:` entry, its API key (read
+/// from the environment variable the entry names, never stored), the shared HTTP client and the
+/// provider's own rate limiter (`concurrency`, `requests_per_minute`).
+///
+/// Stage runners are synchronous (each stage has worker threads), so `send` blocks its worker
+/// thread while the async HTTP exchange runs elsewhere; HTTP errors come back as `StepError`s the
+/// retry policy can classify.
+public final class ProviderEndpoint: Sendable {
+    public let name: String
+    public let config: ProviderConfig
+    public let apiKey: String?
+    public let client: HTTPClient
+    public let limiter: HTTPRateLimiter
+    public let options: HTTPClientOptions
+
+    public init(name: String, config: ProviderConfig, environment: [String: String] = ProcessInfo.processInfo.environment,
+                client: HTTPClient = HTTPClient(), options: HTTPClientOptions = HTTPClientOptions()) {
+        self.name = name
+        self.config = config
+        apiKey = config.apiKeyEnv.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        self.client = client
+        limiter = HTTPRateLimiter(concurrency: config.concurrency ?? 4, requestsPerMinute: config.requestsPerMinute)
+        self.options = options
+    }
+
+    /// `base_url` joined with `path` (`http://h:11434/v1` + `/chat/completions`).
+    public func url(_ path: String) throws -> URL {
+        let base = config.baseURL.hasSuffix("/") ? String(config.baseURL.dropLast()) : config.baseURL
+        let tail = path.hasPrefix("/") ? path : "/" + path
+        guard let url = URL(string: base + tail) else {
+            throw StepError.permanent("provider_config", "provider '\(name)': cannot form a URL from \(config.baseURL) and \(path)")
+        }
+        return url
+    }
+
+    /// `Authorization: Bearer <key>` when the entry names a key that is set.
+    public var authorizationHeaders: [(name: String, value: String)] {
+        apiKey.map { [("Authorization", "Bearer \($0)")] } ?? []
+    }
+
+    /// Sends `request` within the provider's limits, blocking the calling worker thread.
+    public func send(_ request: HTTPRequest, options: HTTPClientOptions? = nil) throws -> HTTPResponse {
+        if config.apiKeyEnv != nil, apiKey == nil {
+            throw StepError.permanent("api_key_missing",
+                                      "provider '\(name)': the environment variable \(config.apiKeyEnv!) is not set")
+        }
+        let options = options ?? self.options
+        do {
+            return try BlockingCall.run { [client, limiter] in
+                try await limiter.withPermit { try await client.send(request, options: options) }
+            }
+        } catch let error as HTTPError {
+            throw error.stepError(provider: name)
+        }
+    }
+
+    /// Sends a JSON body and parses the JSON reply (permanent `invalid_response` when it is not JSON).
+    public func sendJSON(_ method: String = "POST", path: String, body: JSONValue?,
+                         options: HTTPClientOptions? = nil) throws -> (json: JSONValue, response: HTTPResponse) {
+        let url = try url(path)
+        let request: HTTPRequest = body.map {
+            HTTPRequest.json(method, url: url, body: JSONWriter.compactData($0), headers: authorizationHeaders)
+        } ?? HTTPRequest(method: method, url: url, headers: authorizationHeaders + [("Accept", "application/json")])
+        let response = try send(request, options: options)
+        do {
+            return (try JSONParser.parse(response.body), response)
+        } catch {
+            throw HTTPError.invalidBody(response, for: request, reason: "the reply is not JSON (\(error))").stepError(provider: name)
+        }
+    }
+}
