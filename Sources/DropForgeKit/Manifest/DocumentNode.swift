@@ -132,6 +132,18 @@ struct DocumentNode {
         return value
     }
 
+    /// A finite number (integers too) within `range`, e.g. `temperature: 0.7`.
+    func number(in range: ClosedRange<Double>) throws -> Double {
+        guard case .scalar(let scalar) = node, scalarKind == .number || { if case .integer = scalarKind { return true }; return false }(),
+              let value = Double(scalar.string), value.isFinite else {
+            throw typeError(expected: "a number")
+        }
+        guard range.contains(value) else {
+            throw error("\(scalar.string) is outside \(range.lowerBound.formatted())…\(range.upperBound.formatted())")
+        }
+        return value
+    }
+
     func check(_ value: Int, in range: ClosedRange<Int>) throws {
         if value > range.upperBound { throw error("\(value) is over the limit of \(range.upperBound)") }
         if value < range.lowerBound { throw error("\(value) is below the minimum of \(range.lowerBound)") }

@@ -98,7 +98,7 @@ extension JobSettings {
         card.writer = try checker.resolve(block.writer.map { (value: $0, source: own) }, field: "card.writer", role: .text)
         let metadataWriter = try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text)
 
-        return JobSettings(
+        var settings = JobSettings(
             kind: .card,
             name: jobName(manifest: manifest, manifestFile: manifestFile),
             manifestID: manifest.id,
@@ -111,5 +111,7 @@ extension JobSettings {
             metadata: Metadata(enabled: first { $0.metadata.enabled }?.value ?? true, writer: metadataWriter),
             export: Export(formats: manifest.export.formats ?? [.cardPNG, .cardJSON]),
             card: card)
+        settings.text = textSampling(sources)
+        return settings
     }
 }

@@ -109,7 +109,7 @@ extension JobSettings {
         let vision = try checker.resolveOptional(first { $0.quality.vision }, field: "quality.vision", role: .text)
         let metadataWriter = try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text)
 
-        return JobSettings(
+        var settings = JobSettings(
             kind: manifest.kind,
             name: jobName(manifest: manifest, manifestFile: manifestFile),
             manifestID: manifest.id,
@@ -135,6 +135,15 @@ extension JobSettings {
                              vision: vision),
             metadata: Metadata(enabled: value { $0.metadata.enabled } ?? true, writer: metadataWriter),
             export: Export(formats: value { $0.export.formats } ?? [.png, .csv, .json]))
+        settings.text = textSampling(sources)
+        return settings
+    }
+
+    /// The `text:` settings, each value from the first source that gives it.
+    static func textSampling(_ sources: [SettingsSource]) -> TextSampling {
+        func value<T>(_ get: (ManifestText) -> T?) -> T? { sources.compactMap { get($0.sections.text) }.first }
+        return TextSampling(model: value { $0.model }, temperature: value { $0.temperature },
+                            topP: value { $0.topP }, maxTokens: value { $0.maxTokens })
     }
 }
 

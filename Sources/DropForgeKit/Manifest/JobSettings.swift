@@ -22,6 +22,8 @@ public struct JobSettings: Codable, Sendable, Equatable {
     public var export: Export
     /// What a `kind: card` job makes (nil for images jobs).
     public var card: CardSettings?
+    /// How text providers sample (from the `text:` section; all optional).
+    public var text: TextSampling?
 
     public struct Params: Codable, Sendable, Equatable {
         /// The template text (read from `template_file` when that was given).

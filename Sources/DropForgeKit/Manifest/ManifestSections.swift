@@ -61,7 +61,27 @@ public struct ManifestExport: Codable, Sendable, Equatable {
     }
 }
 
-/// The five settings sections shared by manifests and profiles, plus where each field was
+/// The raw `text:` section: how text providers sample (model, temperature, top_p, max_tokens).
+/// Usually set in a profile; applies to every text provider call of the job.
+public struct ManifestText: Codable, Sendable, Equatable {
+    public var model: String?
+    public var temperature: Double?
+    public var topP: Double?
+    public var maxTokens: Int?
+    public init() {}
+
+    static func parse(_ node: DocumentNode) throws -> ManifestText {
+        let map = try node.mapping(allowed: ["model", "temperature", "top_p", "max_tokens"])
+        var text = ManifestText()
+        text.model = try map.nonEmptyString("model")
+        text.temperature = try map.value("temperature").map { try $0.number(in: 0...2) }
+        text.topP = try map.value("top_p").map { try $0.number(in: 0...1) }
+        text.maxTokens = try map.int("max_tokens", in: 1...1_000_000)
+        return text
+    }
+}
+
+/// The settings sections shared by manifests and profiles, plus where each field was
 /// written, so resolution errors (a missing template file, an unknown provider) can point at it.
 public struct ManifestSections: Codable, Sendable, Equatable {
     public var params = ManifestParams()
@@ -69,12 +89,13 @@ public struct ManifestSections: Codable, Sendable, Equatable {
     public var quality = ManifestQuality()
     public var metadata = ManifestMetadata()
     public var export = ManifestExport()
+    public var text = ManifestText()
     /// Field path (`params.template_file`) → position of its value.
     public var positions: [String: ManifestPosition] = [:]
 
     public init() {}
 
-    static let keys = ["params", "generate", "quality", "metadata", "export"]
+    static let keys = ["params", "generate", "quality", "metadata", "export", "text"]
 
     static func parse(_ map: DocumentMapping, limits: Limits) throws -> ManifestSections {
         var sections = ManifestSections()
@@ -83,6 +104,7 @@ public struct ManifestSections: Codable, Sendable, Equatable {
         if let node = map.value("quality") { sections.quality = try ManifestQuality.parse(node) }
         if let node = map.value("metadata") { sections.metadata = try ManifestMetadata.parse(node) }
         if let node = map.value("export") { sections.export = try ManifestExport.parse(node) }
+        if let node = map.value("text") { sections.text = try ManifestText.parse(node) }
         sections.positions = map.node.valuePositions()
         return sections
     }

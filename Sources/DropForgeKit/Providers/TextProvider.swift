@@ -27,7 +27,7 @@ public struct ReplySchema: Sendable, Equatable {
 }
 
 /// Sampling settings from the profile.
-public struct TextSampling: Sendable, Equatable {
+public struct TextSampling: Codable, Sendable, Equatable {
     public var model: String?
     public var temperature: Double?
     public var topP: Double?
@@ -38,6 +38,10 @@ public struct TextSampling: Sendable, Equatable {
         self.temperature = temperature
         self.topP = topP
         self.maxTokens = maxTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, temperature, topP = "top_p", maxTokens = "max_tokens"
     }
 }
 
