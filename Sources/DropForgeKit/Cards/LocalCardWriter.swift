@@ -41,26 +41,7 @@ public struct LocalCardWriter: Sendable {
             "personality_words": tags.isEmpty ? "friendly, attentive, curious" : tags.prefix(5).joined(separator: ", "),
             "description_first": Self.firstSentence(of: description, naming: name),
         ]
-        return Self.substitute(template, values)
-    }
-
-    /// Replaces each `{slot}` of `template` in one pass, so text a slot brings in (a description
-    /// that itself says `{name}`) is never substituted again; unknown slots stay as written.
-    static func substitute(_ template: String, _ values: [String: String]) -> String {
-        var result = ""
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            result += rest[..<open]
-            let afterOpen = rest.index(after: open)
-            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = values[String(rest[afterOpen..<close])] {
-                result += value
-                rest = rest[rest.index(after: close)...]
-            } else {
-                result.append("{")
-                rest = rest[afterOpen...]
-            }
-        }
-        return result + rest
+        return PromptTemplates.fill(template, values)
     }
 
     /// The description's first sentence with `{{char}}` spelled out (it is spoken by the

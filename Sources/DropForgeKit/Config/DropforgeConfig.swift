@@ -47,6 +47,8 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
     public var limits = Limits()
     public var defaults = Defaults()
     public var providers: [String: ProviderConfig] = [:]
+    /// Model name → price in US dollars per million tokens, for the cost in `job.json`.
+    public var prices: [String: ModelPrice] = [:]
 
     public init() {}
 
@@ -69,7 +71,7 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         let root = try reader.read(data, format: DocumentFormat(fileName: file) ?? .yaml)
         let map = try root.mapping(allowed: [
             "version", "watcher", "rescan_seconds", "poll_interval_ms", "settle_ms", "workers", "lease_seconds",
-            "heartbeat_seconds", "retry", "shutdown_grace_seconds", "limits", "defaults", "providers",
+            "heartbeat_seconds", "retry", "shutdown_grace_seconds", "limits", "defaults", "providers", "prices",
         ])
         var config = DropforgeConfig()
         if let node = map.value("version") {
@@ -103,6 +105,13 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
                     throw entry.keyNode.error("'local' is built in and cannot be redefined")
                 }
                 config.providers[entry.key] = try ProviderConfig.parse(entry.value)
+            }
+        }
+        if let node = map.value("prices") {
+            for entry in try node.freeMapping() {
+                let price = try entry.value.mapping(allowed: ["input", "output"])
+                config.prices[entry.key] = ModelPrice(input: try price.value("input").map { try $0.number(in: 0...1_000_000) } ?? 0,
+                                                      output: try price.value("output").map { try $0.number(in: 0...1_000_000) } ?? 0)
             }
         }
         return config

@@ -42,10 +42,10 @@ extension JobSettings {
     /// manifest gives wins over either in the profile. Files are read here, relative to
     /// `<root>/config/`, and must stay inside the root. Provider names must be `local` or
     /// configured in `config.providers`, fit the role (image vs text) and be of a type in
-    /// `availableProviderTypes` (none yet: real providers arrive later).
+    /// `availableProviderTypes` (all of them, unless a caller narrows it).
     public static func resolve(manifest: Manifest, manifestFile: String, profile: Profile?, rootDirectory: URL,
                                config: DropforgeConfig,
-                               availableProviderTypes: Set<ProviderConfig.ProviderType> = []) throws -> JobSettings {
+                               availableProviderTypes: Set<ProviderConfig.ProviderType> = Set(ProviderConfig.ProviderType.allCases)) throws -> JobSettings {
         let sources = [SettingsSource(file: manifest.file, code: ManifestError.manifestInvalid, sections: manifest.sections)]
             + (profile.map { [SettingsSource(file: $0.file, code: ManifestError.profileInvalid, sections: $0.sections)] } ?? [])
         let limits = config.limits

@@ -29,7 +29,7 @@ public enum ManifestLoader {
 
     /// Parse, find the profile and resolve in one go: what intake and `dropforge validate` need.
     public static func load(_ data: Data, fileName: String, rootDirectory: URL, config: DropforgeConfig,
-                            availableProviderTypes: Set<ProviderConfig.ProviderType> = []) throws -> (manifest: Manifest, settings: JobSettings) {
+                            availableProviderTypes: Set<ProviderConfig.ProviderType> = Set(ProviderConfig.ProviderType.allCases)) throws -> (manifest: Manifest, settings: JobSettings) {
         let manifest = try parse(data, fileName: fileName, limits: config.limits)
         let profile = try profile(for: manifest, rootDirectory: rootDirectory, config: config)
         let settings = try JobSettings.resolve(manifest: manifest, manifestFile: fileName, profile: profile,

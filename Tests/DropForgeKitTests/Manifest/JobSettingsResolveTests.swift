@@ -167,21 +167,20 @@ final class JobSettingsResolveTests: XCTestCase {
         XCTAssertManifestError(resolveError("version: 1\nkind: images\nparams: {template: x}\ngenerate:\n  provider: gpu-bx\n", root: root, config: config),
                                line: 5, column: 13, field: "generate.provider",
                                contains: "unknown provider 'gpu-bx' (config/dropforge.yaml defines: gpu-box, ollama); did you mean 'gpu-box'?")
-        XCTAssertManifestError(resolveError("version: 1\nkind: images\nparams: {template: x}\ngenerate:\n  provider: gpu-box\n", root: root, config: config),
-                               line: 5, column: 13, field: "generate.provider",
-                               contains: "provider 'gpu-box' (type a1111) is not available in this version")
         XCTAssertManifestError(resolveError("version: 1\nkind: images\nparams: {template: x}\nquality:\n  vision: gpu-box\n", root: root, config: config),
                                line: 5, column: 11, field: "quality.vision", contains: "is an image provider and cannot write text")
-        XCTAssertManifestError(resolveError("version: 1\nkind: images\nparams: {template: x, writer: ollama}\n", root: root, config: config),
-                               line: 3, column: 31, field: "params.writer", contains: "provider 'ollama' (type openai-chat) is not available")
         XCTAssertManifestError(resolveError("version: 1\nkind: images\nparams: {template: x}\nmetadata: {writer: gpt}\n", root: root),
                                line: 4, column: 20, field: "metadata.writer", contains: "config/dropforge.yaml no providers")
 
-        // Once a type is available, the configured provider resolves.
-        let manifest = try ManifestFixtures.parse("version: 1\nkind: images\nparams: {template: x, writer: ollama}\n")
-        let settings = try JobSettings.resolve(manifest: manifest, manifestFile: "cats.yaml", profile: nil, rootDirectory: root,
-                                               config: config, availableProviderTypes: [.openaiChat])
+        // A caller may narrow the available types; by default every configured provider resolves.
+        let manifest = try ManifestFixtures.parse("version: 1\nkind: images\nparams: {template: x, writer: ollama}\ngenerate: {provider: gpu-box}\n")
+        XCTAssertThrowsError(try JobSettings.resolve(manifest: manifest, manifestFile: "cats.yaml", profile: nil, rootDirectory: root,
+                                                     config: config, availableProviderTypes: [.a1111])) { error in
+            XCTAssertTrue("\(error)".contains("provider 'ollama' (type openai-chat) is not available"), "\(error)")
+        }
+        let settings = try JobSettings.resolve(manifest: manifest, manifestFile: "cats.yaml", profile: nil, rootDirectory: root, config: config)
         XCTAssertEqual(settings.params.writer, "ollama")
+        XCTAssertEqual(settings.generate.provider, "gpu-box")
     }
 
     func testSettingsSnapshotRoundTripsThroughJSON() throws {

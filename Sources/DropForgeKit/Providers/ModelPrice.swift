@@ -1,0 +1,49 @@
+import Foundation
+
+/// What a model costs, in US dollars per million tokens (`prices:` in `config/dropforge.yaml`).
+public struct ModelPrice: Codable, Sendable, Equatable {
+    public var input: Double
+    public var output: Double
+
+    public init(input: Double, output: Double) {
+        self.input = input
+        self.output = output
+    }
+
+    /// The cost of `usage`.
+    public func cost(of usage: TokenUsage) -> Double {
+        (Double(usage.promptTokens) * input + Double(usage.completionTokens) * output) / 1_000_000
+    }
+}
+
+/// The tokens one call used, with who answered: recorded with an item's plan, QC verdicts and
+/// metadata, summed into `job.json` and `jobs show`.
+public struct UsageRecord: Codable, Sendable, Equatable {
+    public var provider: String
+    public var model: String
+    public var promptTokens: Int
+    public var completionTokens: Int
+
+    public init(provider: String, reply: TextReply) {
+        self.provider = provider
+        model = reply.model
+        promptTokens = reply.usage.promptTokens
+        completionTokens = reply.usage.completionTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case provider, model, promptTokens = "prompt_tokens", completionTokens = "completion_tokens"
+    }
+
+    /// Total tokens and cost of `records` at `prices` (models without a price cost 0).
+    public static func total(_ records: [UsageRecord], prices: [String: ModelPrice]) -> (usage: TokenUsage, cost: Double) {
+        var usage = TokenUsage()
+        var cost = 0.0
+        for record in records {
+            let tokens = TokenUsage(promptTokens: record.promptTokens, completionTokens: record.completionTokens)
+            usage = usage + tokens
+            cost += prices[record.model]?.cost(of: tokens) ?? 0
+        }
+        return (usage, cost)
+    }
+}
