@@ -139,11 +139,12 @@ extension JobSettings {
         return settings
     }
 
-    /// The `text:` settings, each value from the first source that gives it.
-    static func textSampling(_ sources: [SettingsSource]) -> TextSampling {
+    /// The `text:` settings, each value from the first source that gives it; nil when none does.
+    static func textSampling(_ sources: [SettingsSource]) -> TextSampling? {
         func value<T>(_ get: (ManifestText) -> T?) -> T? { sources.compactMap { get($0.sections.text) }.first }
-        return TextSampling(model: value { $0.model }, temperature: value { $0.temperature },
-                            topP: value { $0.topP }, maxTokens: value { $0.maxTokens })
+        let sampling = TextSampling(model: value { $0.model }, temperature: value { $0.temperature },
+                                    topP: value { $0.topP }, maxTokens: value { $0.maxTokens })
+        return sampling == TextSampling() ? nil : sampling
     }
 }
 

@@ -22,14 +22,14 @@ public final class Runtime: @unchecked Sendable {
         owner = try OwnerIdentity(layout: layout)
         log = EventLog(store: store, layout: layout, logger: logger)
         intake = Intake(layout: layout, config: config, store: store, log: log)
-        let providers = ProviderRegistry(config: config)
+        let providers = ProviderRegistry(config: config, layout: layout)
         let limits = config.limits
         let runners: [StageRunner] = [
-            KindRouter(images: ParametersStage(providers: providers),
+            KindRouter(images: ParametersStage(providers: providers, layout: layout),
                        card: CardParametersStage(layout: layout, limits: limits)),
             KindRouter(images: GenerateStage(layout: layout, providers: providers),
                        card: CardGenerateStage(layout: layout, providers: providers, limits: limits)),
-            KindRouter(images: QualityStage(layout: layout, store: store, limits: limits.pngLimits),
+            KindRouter(images: QualityStage(layout: layout, store: store, limits: limits.pngLimits, providers: providers),
                        card: CardQualityStage(layout: layout, limits: limits)),
             KindRouter(images: MetadataStage(layout: layout, providers: providers),
                        card: CardMetadataStage(layout: layout, providers: providers, limits: limits)),

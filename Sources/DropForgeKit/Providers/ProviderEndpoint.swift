@@ -40,19 +40,31 @@ public final class ProviderEndpoint: Sendable {
         apiKey.map { [("Authorization", "Bearer \($0)")] } ?? []
     }
 
-    /// Sends `request` within the provider's limits, blocking the calling worker thread.
+    /// Sends `request` within the provider's limits, blocking the calling worker thread; HTTP
+    /// failures come back classified as `StepError`s.
     public func send(_ request: HTTPRequest, options: HTTPClientOptions? = nil) throws -> HTTPResponse {
-        if config.apiKeyEnv != nil, apiKey == nil {
-            throw StepError.permanent("api_key_missing",
-                                      "provider '\(name)': the environment variable \(config.apiKeyEnv!) is not set")
+        switch try sendKeepingHTTPError(request, options: options) {
+        case .success(let response): return response
+        case .failure(let error): throw error.stepError(provider: name)
+        }
+    }
+
+    /// `send`, except that an HTTP failure comes back as the `HTTPError` itself so the provider
+    /// can read the whole error body first: an OpenAI-compatible server explains in a 400 that it
+    /// rejects `response_format`, ComfyUI lists `node_errors` — often past the 200 characters a
+    /// `StepError` message keeps. A key the entry names but the environment lacks is a permanent
+    /// `api_key_missing`.
+    func sendKeepingHTTPError(_ request: HTTPRequest, options: HTTPClientOptions? = nil) throws -> Result<HTTPResponse, HTTPError> {
+        if let variable = config.apiKeyEnv, apiKey == nil {
+            throw StepError.permanent("api_key_missing", "provider '\(name)': the environment variable \(variable) is not set")
         }
         let options = options ?? self.options
         do {
-            return try BlockingCall.run { [client, limiter] in
+            return .success(try BlockingCall.run { [client, limiter] in
                 try await limiter.withPermit { try await client.send(request, options: options) }
-            }
+            })
         } catch let error as HTTPError {
-            throw error.stepError(provider: name)
+            return .failure(error)
         }
     }
 

@@ -1,28 +1,69 @@
 import Foundation
 
 /// Resolves the provider names used by manifests and profiles (`generate.provider`,
-/// `params.writer`, `metadata.writer`, …) to implementations. `local` needs no config entry.
-public struct ProviderRegistry: Sendable {
+/// `params.writer`, `quality.vision`, `metadata.writer`, `card.writer`) to implementations.
+/// `local` needs no config entry. One instance per process: each configured provider gets one
+/// endpoint, so its `concurrency` and `requests_per_minute` hold across all stages and jobs.
+public final class ProviderRegistry: Sendable {
     public let config: DropforgeConfig
+    let endpoints: [String: ProviderEndpoint]
+    let layout: RootLayout?
+    let limits: PNGLimits
 
-    public init(config: DropforgeConfig) {
+    /// `environment` supplies the API keys (the variables each entry's `api_key_env` names).
+    public init(config: DropforgeConfig, layout: RootLayout? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment, client: HTTPClient = HTTPClient()) {
         self.config = config
+        self.layout = layout
+        limits = config.limits.pngLimits
+        let options = HTTPClientOptions(maxResponseBytes: config.limits.httpResponseBytes)
+        endpoints = Dictionary(uniqueKeysWithValues: config.providers.map { name, entry in
+            (name, ProviderEndpoint(name: name, config: entry, environment: environment, client: client, options: options))
+        })
+        chat = Dictionary(uniqueKeysWithValues: endpoints.filter { $0.value.config.type == .openaiChat }
+            .map { ($0.key, OpenAIChatProvider(endpoint: $0.value)) })
     }
+
+    /// Text providers are kept, so what one learnt about its server (which `response_format`
+    /// it accepts) serves every later call.
+    private let chat: [String: OpenAIChatProvider]
 
     public func imageProvider(named name: String) throws -> ImageProvider {
         if name == "local" { return LocalImageProvider() }
-        throw unavailable(name)
-    }
-
-    /// Only the local template writer exists in this version; remote writers come with the providers issue.
-    public func requireLocalWriter(named name: String) throws {
-        guard name == "local" else { throw unavailable(name) }
-    }
-
-    private func unavailable(_ name: String) -> StepError {
-        if let entry = config.providers[name] {
-            return .permanent("provider_unavailable", "provider '\(name)' (type \(entry.type)) is not available in this version of dropforge")
+        guard let endpoint = endpoints[name] else { throw Self.unknown(name) }
+        switch endpoint.config.type {
+        case .a1111: return A1111Provider(endpoint: endpoint, limits: limits)
+        case .openaiImages: return OpenAIImagesProvider(endpoint: endpoint, limits: limits)
+        case .comfyui: return ComfyUIProvider(endpoint: endpoint, workflow: try workflow(for: endpoint), limits: limits)
+        case .openaiChat:
+            throw StepError.permanent("provider_invalid", "provider '\(name)' (type openai-chat) cannot generate images")
         }
-        return .permanent("provider_unknown", "unknown provider '\(name)'")
+    }
+
+    /// The text provider `name`, or nil for the built-in `local` writer.
+    public func textProvider(named name: String) throws -> TextProvider? {
+        if name == "local" { return nil }
+        if let provider = chat[name] { return provider }
+        if let entry = config.providers[name] {
+            throw StepError.permanent("provider_invalid", "provider '\(name)' (type \(entry.type.rawValue)) cannot write text")
+        }
+        throw Self.unknown(name)
+    }
+
+    /// The ComfyUI workflow template the entry names (`workflow:`, relative to `config/`).
+    private func workflow(for endpoint: ProviderEndpoint) throws -> String {
+        guard let path = endpoint.config.workflow, let layout else {
+            throw StepError.permanent("provider_config", "provider '\(endpoint.name)' (type comfyui) needs `workflow:` (a workflow template under config/)")
+        }
+        do {
+            let url = try SafePath.resolve(path, configDirectory: layout.config, rootDirectory: layout.root)
+            return String(decoding: try SafePath.readFile(url, maxBytes: config.limits.manifestBytes), as: UTF8.self)
+        } catch let rejection as SafePath.Rejection {
+            throw StepError.permanent("provider_config", "provider '\(endpoint.name)': workflow \(path): \(rejection.message)")
+        }
+    }
+
+    private static func unknown(_ name: String) -> StepError {
+        .permanent("provider_unknown", "unknown provider '\(name)'")
     }
 }

@@ -7,20 +7,23 @@ public struct MetadataStage: StageRunner {
     let layout: RootLayout
     let providers: ProviderRegistry
     let writer = LocalMetadataWriter()
+    let writers: RemoteWriters
 
     public init(layout: RootLayout, providers: ProviderRegistry) {
         self.layout = layout
         self.providers = providers
+        writers = RemoteWriters(templates: PromptTemplates(layout: layout))
     }
 
     public func run(_ lease: StepLease) throws -> StepOutcome {
         let settings = try lease.settings()
         let plan = try lease.plan()
-        try providers.requireLocalWriter(named: settings.metadata.writer)
+        let remote = try providers.textProvider(named: settings.metadata.writer)
         guard let path = lease.item?.imagePath else {
             throw StepError.permanent("image_missing", "item has no generated image")
         }
-        let metadata = writer.write(prompt: plan.prompt, keyword: plan.keyword, values: plan.values)
+        let metadata = try remote.map { try writers.describe(plan, provider: $0, sampling: settings.text ?? TextSampling()) }
+            ?? writer.write(prompt: plan.prompt, keyword: plan.keyword, values: plan.values)
         let png = try PNGTextEmbedder.insert([
             ("Title", metadata.title),
             ("Description", metadata.description),

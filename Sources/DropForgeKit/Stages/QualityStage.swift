@@ -7,16 +7,20 @@ public struct QualityStage: StageRunner {
     let layout: RootLayout
     let store: JobStore
     let limits: PNGLimits
+    let providers: ProviderRegistry?
+    let writers: RemoteWriters
 
     /// Luminance standard deviation below which an image counts as blank (0–255 scale).
     public static let blankThreshold = 3.0
     /// dHash distance (of 64 bits) at or below which two images count as duplicates.
     public static let duplicateDistance = 5
 
-    public init(layout: RootLayout, store: JobStore, limits: PNGLimits) {
+    public init(layout: RootLayout, store: JobStore, limits: PNGLimits, providers: ProviderRegistry? = nil) {
         self.layout = layout
         self.store = store
         self.limits = limits
+        self.providers = providers
+        writers = RemoteWriters(templates: PromptTemplates(layout: layout))
     }
 
     public func run(_ lease: StepLease) throws -> StepOutcome {
@@ -56,6 +60,11 @@ public struct QualityStage: StageRunner {
             }
             if checks.contains(.duplicate), let hash = item.dhash {
                 results.append(try duplicateCheck(item: item, hash: hash))
+            }
+            // The vision model is asked last, and only about images that passed the cheap checks.
+            if let name = settings.quality.vision, results.allSatisfy(\.passed),
+               let provider = try providers?.textProvider(named: name) {
+                results.append(try writers.review(png: data, plan: plan, provider: provider, sampling: settings.text ?? TextSampling()))
             }
         }
         let failed = results.filter { !$0.passed }

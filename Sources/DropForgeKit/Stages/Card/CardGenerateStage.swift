@@ -18,8 +18,14 @@ public struct CardGenerateStage: StageRunner {
     public func run(_ lease: StepLease) throws -> StepOutcome {
         let settings = try lease.settings()
         let (plan, cardPlan) = try lease.cardPlan()
-        try providers.requireLocalWriter(named: settings.card?.writer ?? "local")
-        let card = LocalCardWriter().complete(try CharacterCard.parse(Data(cardPlan.json.utf8))).card
+        let planned = try CharacterCard.parse(Data(cardPlan.json.utf8))
+        let card: CharacterCard
+        if let writer = try providers.textProvider(named: settings.card?.writer ?? "local") {
+            card = try RemoteCardWriter(templates: PromptTemplates(layout: layout))
+                .complete(planned, provider: writer, sampling: settings.text ?? TextSampling()).card
+        } else {
+            card = LocalCardWriter().complete(planned).card
+        }
 
         let png: Data
         let pixels: RGBAImage

@@ -19,7 +19,6 @@ public struct CardMetadataStage: StageRunner {
     public func run(_ lease: StepLease) throws -> StepOutcome {
         let settings = try lease.settings()
         let (plan, cardPlan) = try lease.cardPlan()
-        try providers.requireLocalWriter(named: settings.metadata.writer)
         var (card, imagePath) = try lease.currentCard(layout: layout, limits: limits)
 
         var tags = card.strings("tags")

@@ -1,0 +1,73 @@
+import Foundation
+
+/// What the image stages ask a text provider (DESIGN §5): the final prompt (`params.writer`), a
+/// pass/fail review of the image (`quality.vision`), and title, description and tags
+/// (`metadata.writer`). Each asks for JSON with a schema, which the provider validates.
+struct RemoteWriters: Sendable {
+    let templates: PromptTemplates
+
+    static let promptSchema = ReplySchema(name: "prompt", schema: [
+        "type": "object", "additionalProperties": false, "required": ["prompt"],
+        "properties": ["prompt": ["type": "string", "minLength": 1]],
+    ])
+
+    static let reviewSchema = ReplySchema(name: "review", schema: [
+        "type": "object", "additionalProperties": false, "required": ["passed", "reason"],
+        "properties": ["passed": ["type": "boolean"], "reason": ["type": "string"]],
+    ])
+
+    static let metadataSchema = ReplySchema(name: "metadata", schema: [
+        "type": "object", "additionalProperties": false, "required": ["title", "description", "tags"],
+        "properties": [
+            "title": ["type": "string", "minLength": 1],
+            "description": ["type": "string", "minLength": 1],
+            "tags": ["type": "array", "items": ["type": "string"], "maxItems": 15],
+        ],
+    ])
+
+    /// The plan with the provider's prompt in place of the template's, and the call's usage.
+    func writePrompt(_ plan: ItemPlan, template: String, provider: TextProvider, sampling: TextSampling) throws -> ItemPlan {
+        let text = templates.text(PromptTemplates.promptWriter,
+                                  ["prompt": plan.prompt, "keyword": plan.keyword, "template": template])
+        let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: text)],
+                                                      schema: Self.promptSchema, sampling: sampling))
+        var plan = plan
+        plan.prompt = try field("prompt", of: reply, provider: provider).trimmingCharacters(in: .whitespacesAndNewlines)
+        plan.usage = (plan.usage ?? []) + [UsageRecord(provider: provider.name, reply: reply)]
+        return plan
+    }
+
+    /// The `vision` check: the image and its prompt, judged by a vision model.
+    func review(png: Data, plan: ItemPlan, provider: TextProvider, sampling: TextSampling) throws -> QualityCheckResult {
+        let text = templates.text(PromptTemplates.qualityVision, ["prompt": plan.prompt, "keyword": plan.keyword])
+        let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: text, image: png)],
+                                                      schema: Self.reviewSchema, sampling: sampling))
+        let passed = reply.json?["passed"]?.boolValue ?? false
+        let reason = (reply.json?["reason"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        return QualityCheckResult(check: "vision", passed: passed,
+                                  detail: "\(provider.name): " + (reason.isEmpty ? (passed ? "accepted" : "rejected") : reason),
+                                  usage: UsageRecord(provider: provider.name, reply: reply))
+    }
+
+    /// Title, description and tags from the prompt and keyword.
+    func describe(_ plan: ItemPlan, provider: TextProvider, sampling: TextSampling) throws -> ImageMetadata {
+        let text = templates.text(PromptTemplates.metadataWriter, ["prompt": plan.prompt, "keyword": plan.keyword])
+        let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: text)],
+                                                      schema: Self.metadataSchema, sampling: sampling))
+        var seen = Set<String>()
+        let tags = (reply.json?["tags"]?.arrayValue ?? []).compactMap { $0.stringValue?.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+        var metadata = ImageMetadata(title: try field("title", of: reply, provider: provider),
+                                     description: try field("description", of: reply, provider: provider),
+                                     tags: Array(tags.prefix(LocalMetadataWriter.maxTags)))
+        metadata.usage = [UsageRecord(provider: provider.name, reply: reply)]
+        return metadata
+    }
+
+    private func field(_ key: String, of reply: TextReply, provider: TextProvider) throws -> String {
+        guard let value = reply.json?[key]?.stringValue, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw StepError.permanent("invalid_output", "provider '\(provider.name)' gave no \(key)")
+        }
+        return value
+    }
+}
