@@ -66,7 +66,9 @@ extension Jobs {
 
         func run() throws {
             let store = try openStore(options.layout)
-            let detail = try JobDetail.load(try findJob(id, in: store), from: store)
+            // Prices turn token counts into a cost; a broken config only loses the cost.
+            let prices = (try? DropforgeConfig.load(from: options.layout.configFile))?.prices ?? [:]
+            let detail = try JobDetail.load(try findJob(id, in: store), from: store, prices: prices)
             if json { return try printJSON(detail) }
             print(detail.text)
         }

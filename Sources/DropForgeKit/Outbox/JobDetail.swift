@@ -12,6 +12,9 @@ public struct JobDetail: Encodable, Sendable {
         public var settings: JobSettings?
         /// Seconds per stage, summed over its steps.
         public var stages: [String: Double]
+        /// Text-provider tokens of the execution's items, and their cost at the config's prices.
+        public var usage: TokenUsage
+        public var cost: Double
         public var steps: [Step]
         public var items: [Item]
     }
@@ -50,7 +53,7 @@ public struct JobDetail: Encodable, Sendable {
         case job, name, manifest, manifestID = "manifest_id", status, created, finished, executions
     }
 
-    public static func load(_ job: JobRecord, from store: JobStore) throws -> JobDetail {
+    public static func load(_ job: JobRecord, from store: JobStore, prices: [String: ModelPrice] = [:]) throws -> JobDetail {
         let executions = try store.executions(jobID: job.id).map { execution -> Execution in
             let items = try store.items(executionID: execution.id)
             let steps = try store.steps(executionID: execution.id)
@@ -61,6 +64,8 @@ public struct JobDetail: Encodable, Sendable {
                 failure: try execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) },
                 settings: try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) },
                 stages: StepRecord.secondsByStage(steps),
+                usage: UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices).usage,
+                cost: UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices).cost,
                 steps: steps.map {
                     Step(stage: $0.stage, item: $0.itemID.flatMap { indexByItem[$0] }, status: $0.status,
                          attempts: $0.attempts, error: $0.lastError)
@@ -96,6 +101,9 @@ public struct JobDetail: Encodable, Sendable {
                 lines.append("  settings: profile \(settings.profileName ?? "-"), provider \(settings.generate.provider), "
                              + "size \(settings.params.size), seed \(settings.params.seed.map(String.init) ?? "random"), "
                              + "quality \(settings.quality.enabled ? settings.quality.checks.map(\.rawValue).joined(separator: "+") : "off")")
+            }
+            if execution.usage.promptTokens + execution.usage.completionTokens > 0 {
+                lines.append("  tokens: \(execution.usage.promptTokens) prompt + \(execution.usage.completionTokens) completion, cost $\(String(format: "%.4f", execution.cost))")
             }
             if !execution.stages.isEmpty {
                 lines.append("  stages: " + Stage.allCases.compactMap { stage in

@@ -97,9 +97,11 @@ public struct ItemSummary: Codable, Sendable {
     public var tags: [String]?
     public var attempts: Int
     public var error: String?
+    /// Tokens and cost of the text-provider calls made for this item (nil when none were).
+    public var usage: JobSummary.Usage? = nil
 
     enum CodingKeys: String, CodingKey {
         case item, status, file, prompt, negative, seed, width, height, aspectRatio = "aspect_ratio", keyword
-        case provider, qc, title, description, tags, attempts, error
+        case provider, qc, title, description, tags, attempts, error, usage
     }
 }

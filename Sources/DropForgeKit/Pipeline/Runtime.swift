@@ -33,7 +33,8 @@ public final class Runtime: @unchecked Sendable {
                        card: CardQualityStage(layout: layout, limits: limits)),
             KindRouter(images: MetadataStage(layout: layout, providers: providers),
                        card: CardMetadataStage(layout: layout, providers: providers, limits: limits)),
-            ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts, limits: limits),
+            ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts, limits: limits,
+                        prices: config.prices),
         ]
         let workers = config.workers
         engine = Engine(

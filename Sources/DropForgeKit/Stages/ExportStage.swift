@@ -12,8 +12,11 @@ public struct ExportStage: StageRunner {
     let publisher: OutboxPublisher
     let maxAttempts: Int
     let cards: CardExport
+    let prices: [String: ModelPrice]
 
-    public init(layout: RootLayout, store: JobStore, log: EventLog, maxAttempts: Int, limits: Limits = Limits()) {
+    public init(layout: RootLayout, store: JobStore, log: EventLog, maxAttempts: Int, limits: Limits = Limits(),
+                prices: [String: ModelPrice] = [:]) {
+        self.prices = prices
         self.layout = layout
         self.store = store
         self.log = log
@@ -86,7 +89,7 @@ public struct ExportStage: StageRunner {
             items: published,
             timings: .init(created: execution.createdAt, started: steps.compactMap(\.startedAt).min(),
                            finished: Date(), stages: StepRecord.secondsByStage(steps)),
-            usage: .init(promptTokens: 0, completionTokens: 0, cost: 0),
+            usage: JobSummary.Usage(items.flatMap { $0.usageRecords() }, prices: prices),
             settings: settings)
 
         let parent = failure == nil ? layout.results : layout.failures
@@ -146,7 +149,8 @@ public struct ExportStage: StageRunner {
             keyword: plan.keyword, provider: provider,
             qc: item.qcStatus.map { .init(status: $0, reason: item.qcReason, checks: checks) },
             title: metadata?.title, description: metadata?.description, tags: metadata?.tags,
-            attempts: item.attempts, error: item.lastError)
+            attempts: item.attempts, error: item.lastError,
+            usage: item.usageRecords().isEmpty ? nil : JobSummary.Usage(item.usageRecords(), prices: prices))
     }
 
     private func copyImage(of item: ItemRecord, to destination: URL) throws {
