@@ -23,6 +23,8 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
     public var requestsPerMinute: Int?
     /// ComfyUI workflow template, relative to `config/`.
     public var workflow: String?
+    /// Longest a single call may take, in seconds (default 300; image servers can be slow).
+    public var timeoutSeconds: Int?
 
     public init(type: ProviderType, baseURL: String, model: String? = nil, apiKeyEnv: String? = nil,
                 concurrency: Int? = nil, requestsPerMinute: Int? = nil, workflow: String? = nil) {
@@ -37,7 +39,7 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
 
     static func parse(_ node: DocumentNode) throws -> ProviderConfig {
         let map = try node.mapping(allowed: ["type", "base_url", "model", "api_key_env", "concurrency",
-                                             "requests_per_minute", "workflow"])
+                                             "requests_per_minute", "workflow", "timeout_seconds"])
         let type = try map.required("type").oneOf(ProviderType.self)
         let urlNode = try map.required("base_url")
         let baseURL = try urlNode.nonEmptyString()
@@ -58,6 +60,7 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
         provider.concurrency = try map.int("concurrency", in: 1...256)
         provider.requestsPerMinute = try map.int("requests_per_minute", in: 1...1_000_000)
         provider.workflow = try map.value("workflow").map { try SafePath.checkSyntax($0) }
+        provider.timeoutSeconds = try map.int("timeout_seconds", in: 1...86_400)
         return provider
     }
 }

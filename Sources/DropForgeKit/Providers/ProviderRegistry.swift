@@ -16,9 +16,13 @@ public final class ProviderRegistry: Sendable {
         self.config = config
         self.layout = layout
         limits = config.limits.pngLimits
-        let options = HTTPClientOptions(maxResponseBytes: config.limits.httpResponseBytes)
         endpoints = Dictionary(uniqueKeysWithValues: config.providers.map { name, entry in
-            (name, ProviderEndpoint(name: name, config: entry, environment: environment, client: client, options: options))
+            var options = HTTPClientOptions(maxResponseBytes: config.limits.httpResponseBytes)
+            if let seconds = entry.timeoutSeconds {
+                options.totalTimeout = TimeInterval(seconds)
+                options.connectTimeout = min(options.connectTimeout, TimeInterval(seconds))
+            }
+            return (name, ProviderEndpoint(name: name, config: entry, environment: environment, client: client, options: options))
         })
         chat = Dictionary(uniqueKeysWithValues: endpoints.filter { $0.value.config.type == .openaiChat }
             .map { ($0.key, OpenAIChatProvider(endpoint: $0.value)) })
@@ -34,7 +38,9 @@ public final class ProviderRegistry: Sendable {
         switch endpoint.config.type {
         case .a1111: return A1111Provider(endpoint: endpoint, limits: limits)
         case .openaiImages: return OpenAIImagesProvider(endpoint: endpoint, limits: limits)
-        case .comfyui: return ComfyUIProvider(endpoint: endpoint, workflow: try workflow(for: endpoint), limits: limits)
+        case .comfyui:
+            return ComfyUIProvider(endpoint: endpoint, workflow: try workflow(for: endpoint), limits: limits,
+                                   deadline: TimeInterval(endpoint.config.timeoutSeconds ?? 600))
         case .openaiChat:
             throw StepError.permanent("provider_invalid", "provider '\(name)' (type openai-chat) cannot generate images")
         }
