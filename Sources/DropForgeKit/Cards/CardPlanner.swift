@@ -50,26 +50,14 @@ public struct CardPlanner {
         }
         card.setField("tags", .array(Self.union(card.strings("tags"), source.tags).map(JSONValue.string)))
 
-        var entries = settings.book.keep ? card.bookEntries.map(Self.completedEntry) : []
-        let added = source.lore.map { CardBookEntry(keys: $0.keys.isEmpty ? [$0.name ?? ""] : $0.keys, content: $0.content, name: $0.name) }
-            + settings.book.entries
-        for entry in added {
-            let keys = Set(entry.keys.map { $0.lowercased() })
-            if entries.contains(where: { Set(($0["keys"]?.arrayValue ?? []).compactMap { $0.stringValue?.lowercased() }) == keys }) {
-                warnings.append("lorebook entry '\(entry.name ?? entry.keys.joined(separator: ", "))' repeats the keys of an earlier entry and was skipped")
-                continue
-            }
-            // Apps import entries by id, so a new entry takes one no earlier entry uses.
-            let nextID = entries.compactMap { $0["id"]?.intValue }.max().map { $0 + 1 } ?? 0
-            entries.append(Self.bookEntry(entry, id: max(nextID, entries.count)))
-        }
-        if !entries.isEmpty || card.book != nil {
-            var book = card.book ?? .object(["name": .string(""), "extensions": .object([:]), "entries": .array([])])
-            book["entries"] = .array(entries)
-            if let name = settings.book.name { book["name"] = .string(name) }
-            if book["extensions"]?.objectValue == nil { book["extensions"] = .object([:]) }
+        if !settings.book.keep, card.book != nil {
+            var book = card.book!
+            book["entries"] = .array([])
             card.setField("character_book", book)
         }
+        let added = source.lore.map { CardBookEntry(keys: $0.keys.isEmpty ? [$0.name ?? ""] : $0.keys, content: $0.content, name: $0.name) }
+            + settings.book.entries
+        card = Self.adding(added, to: card, bookName: settings.book.name, warnings: &warnings)
 
         for value in settings.fields {
             if let list = value.list {
@@ -79,6 +67,35 @@ public struct CardPlanner {
             }
         }
         return Result(card: card, warnings: warnings)
+    }
+
+    /// `card` with `added` appended to its lorebook (made when missing), its existing entries
+    /// completed to the V3 shape. An entry whose keys repeat an earlier entry's is skipped with a
+    /// warning; new entries take ids no earlier entry uses, as apps import entries by id.
+    public static func adding(_ added: [CardBookEntry], to card: CharacterCard, bookName: String? = nil) -> CharacterCard {
+        var warnings: [String] = []
+        return adding(added, to: card, bookName: bookName, warnings: &warnings)
+    }
+
+    static func adding(_ added: [CardBookEntry], to card: CharacterCard, bookName: String?, warnings: inout [String]) -> CharacterCard {
+        var entries = card.bookEntries.map(completedEntry)
+        for entry in added {
+            let keys = Set(entry.keys.map { $0.lowercased() })
+            if entries.contains(where: { Set(($0["keys"]?.arrayValue ?? []).compactMap { $0.stringValue?.lowercased() }) == keys }) {
+                warnings.append("lorebook entry '\(entry.name ?? entry.keys.joined(separator: ", "))' repeats the keys of an earlier entry and was skipped")
+                continue
+            }
+            let nextID = entries.compactMap { $0["id"]?.intValue }.max().map { $0 + 1 } ?? 0
+            entries.append(bookEntry(entry, id: max(nextID, entries.count)))
+        }
+        guard !entries.isEmpty || card.book != nil else { return card }
+        var card = card
+        var book = card.book ?? .object(["name": .string(""), "extensions": .object([:]), "entries": .array([])])
+        book["entries"] = .array(entries)
+        if let bookName { book["name"] = .string(bookName) }
+        if book["extensions"]?.objectValue == nil { book["extensions"] = .object([:]) }
+        card.setField("character_book", book)
+        return card
     }
 
     /// Text fields the source can give, in card order.

@@ -23,6 +23,60 @@ struct RemoteCardWriter: Sendable {
         "properties": ["text": ["type": "string", "minLength": 1]],
     ])
 
+    static let topicsSchema = ReplySchema(name: "lore_topics", schema: [
+        "type": "object", "additionalProperties": false, "required": ["topics"],
+        "properties": ["topics": ["type": "array", "items": ["type": "string", "minLength": 1]]],
+    ])
+
+    static let entriesSchema = ReplySchema(name: "lore_entries", schema: [
+        "type": "object", "additionalProperties": false, "required": ["entries"],
+        "properties": ["entries": ["type": "array", "items": [
+            "type": "object", "additionalProperties": false, "required": ["keys", "content"],
+            "properties": ["keys": ["type": "array", "items": ["type": "string", "minLength": 1], "minItems": 1],
+                           "content": ["type": "string", "minLength": 1]],
+        ]]],
+    ])
+
+    /// Entries a batch asks for at once.
+    static let batchSize = 5
+
+    /// `count` new lorebook entries: first a list of topics the card's world needs (not already
+    /// covered), then the entries for those topics in batches, each call seeing the card.
+    func lorebook(for card: CharacterCard, count: Int, provider: TextProvider, sampling: TextSampling) throws
+        -> (entries: [CardBookEntry], usage: [UsageRecord]) {
+        guard count > 0 else { return ([], []) }
+        var usage: [UsageRecord] = []
+        let known = card.bookEntries.compactMap { $0["keys"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") }
+        func ask(_ instruction: String, _ schema: ReplySchema) throws -> JSONValue {
+            let prompt = templates.text(Self.template, [
+                "card": JSONWriter.pretty(card.json), "field": "character_book", "guidance": instruction,
+            ])
+            let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: prompt)],
+                                                          schema: schema, sampling: sampling))
+            usage.append(UsageRecord(provider: provider.name, reply: reply))
+            return reply.json ?? .null
+        }
+        let topicsReply = try ask("list \(count) lorebook topics (places, people, objects, events of {{char}}'s world) "
+                                  + "that the card mentions or implies" + (known.isEmpty ? "" : "; not these, already written: "
+                                  + known.joined(separator: "; ")) + ". Reply {\"topics\": [...]} instead of {\"text\"}.",
+                                  Self.topicsSchema)
+        let topics = Array((topicsReply["topics"]?.arrayValue ?? []).compactMap(\.stringValue).prefix(count))
+        var entries: [CardBookEntry] = []
+        for start in stride(from: 0, to: topics.count, by: Self.batchSize) {
+            let batch = topics[start..<min(start + Self.batchSize, topics.count)]
+            let reply = try ask("write one lorebook entry for each of these topics: " + batch.joined(separator: "; ")
+                                + ". Each has trigger `keys` (the words that bring it up) and `content` (1 to 4 sentences of facts)."
+                                + " Reply {\"entries\": [{\"keys\": [...], \"content\": \"...\"}]} instead of {\"text\"}.",
+                                Self.entriesSchema)
+            for entry in reply["entries"]?.arrayValue ?? [] {
+                let keys = (entry["keys"]?.arrayValue ?? []).compactMap(\.stringValue)
+                guard !keys.isEmpty, let content = entry["content"]?.stringValue else { continue }
+                entries.append(CardBookEntry(keys: keys, content: content))
+            }
+        }
+        return (entries, usage)
+    }
+
     /// The card with its empty fields written, the names of those fields, and the calls' usage.
     func complete(_ card: CharacterCard, provider: TextProvider, sampling: TextSampling) throws
         -> (card: CharacterCard, written: [String], usage: [UsageRecord]) {

@@ -106,15 +106,19 @@ public struct CardBookSettings: Codable, Sendable, Equatable {
     public var keep: Bool = true
     public var name: String?
     public var entries: [CardBookEntry] = []
+    /// How many more entries a text provider (`card.writer`) should write (topics first, then
+    /// the entries in batches); the local writer writes none.
+    public var generate: Int?
 
     public init() {}
 
     static func parse(_ node: DocumentNode) throws -> CardBookSettings {
-        let map = try node.mapping(allowed: ["keep", "name", "entries"])
+        let map = try node.mapping(allowed: ["keep", "name", "entries", "generate"])
         var book = CardBookSettings()
         book.keep = try map.bool("keep") ?? true
         book.name = try map.string("name")
         book.entries = try map.value("entries")?.list().map(CardBookEntry.parse) ?? []
+        book.generate = try map.int("generate", in: 0...200)
         return book
     }
 }
