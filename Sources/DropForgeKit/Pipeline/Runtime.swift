@@ -32,7 +32,7 @@ public final class Runtime: @unchecked Sendable {
             KindRouter(images: QualityStage(layout: layout, store: store, limits: limits.pngLimits, providers: providers),
                        card: CardQualityStage(layout: layout, limits: limits)),
             KindRouter(images: MetadataStage(layout: layout, providers: providers),
-                       card: CardMetadataStage(layout: layout, providers: providers, limits: limits)),
+                       card: CardMetadataStage(layout: layout, limits: limits)),
             ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts, limits: limits,
                         prices: config.prices),
         ]

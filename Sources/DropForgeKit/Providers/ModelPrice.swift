@@ -42,8 +42,16 @@ public struct UsageRecord: Codable, Sendable, Equatable {
         for record in records {
             let tokens = TokenUsage(promptTokens: record.promptTokens, completionTokens: record.completionTokens)
             usage = usage + tokens
-            cost += prices[record.model]?.cost(of: tokens) ?? 0
+            cost += price(of: record.model, in: prices)?.cost(of: tokens) ?? 0
         }
         return (usage, cost)
+    }
+
+    /// The price of `model`: its own entry, else the longest entry it starts with — servers
+    /// answer a request for `gpt-4o-mini` as `gpt-4o-mini-2024-07-18`.
+    static func price(of model: String, in prices: [String: ModelPrice]) -> ModelPrice? {
+        if let exact = prices[model] { return exact }
+        return prices.filter { model.hasPrefix($0.key + "-") || model.hasPrefix($0.key + ":") }
+            .max { $0.key.count < $1.key.count }?.value
     }
 }

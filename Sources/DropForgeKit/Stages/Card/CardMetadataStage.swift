@@ -7,17 +7,14 @@ import Foundation
 public struct CardMetadataStage: StageRunner {
     public let stage = Stage.metadata
     let layout: RootLayout
-    let providers: ProviderRegistry
     let limits: Limits
 
-    public init(layout: RootLayout, providers: ProviderRegistry, limits: Limits) {
+    public init(layout: RootLayout, limits: Limits) {
         self.layout = layout
-        self.providers = providers
         self.limits = limits
     }
 
     public func run(_ lease: StepLease) throws -> StepOutcome {
-        let settings = try lease.settings()
         let (plan, cardPlan) = try lease.cardPlan()
         var (card, imagePath) = try lease.currentCard(layout: layout, limits: limits)
 
