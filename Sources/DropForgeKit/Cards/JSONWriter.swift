@@ -34,10 +34,6 @@ public enum JSONWriter {
         String(decoding: prettyBytes(value, indent: indent), as: UTF8.self)
     }
 
-    public static func prettyData(_ value: JSONValue, indent: Int = 2) -> Data {
-        Data(prettyBytes(value, indent: indent))
-    }
-
     public static func prettyBytes(_ value: JSONValue, indent: Int = 2) -> [UInt8] {
         var buffer = Buffer()
         buffer.write(value, indent: min(max(indent, 0), 10), level: 0)

@@ -51,8 +51,7 @@ struct RemoteCardWriter: Sendable {
             let prompt = templates.text(Self.template, [
                 "card": JSONWriter.pretty(card.json), "field": "character_book", "guidance": instruction,
             ])
-            let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: prompt)],
-                                                          schema: schema, sampling: sampling))
+            let reply = try provider.ask(prompt, schema: schema, sampling: sampling)
             usage.append(UsageRecord(provider: provider.name, reply: reply))
             return reply.json ?? .null
         }
@@ -87,8 +86,7 @@ struct RemoteCardWriter: Sendable {
             let prompt = templates.text(Self.template, [
                 "card": JSONWriter.pretty(card.json), "field": field, "guidance": guidance,
             ])
-            let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: prompt)],
-                                                          schema: Self.schema, sampling: sampling))
+            let reply = try provider.ask(prompt, schema: Self.schema, sampling: sampling)
             guard let text = reply.json?["text"]?.stringValue else {
                 throw StepError.permanent("invalid_output", "provider '\(provider.name)' wrote no text for \(field)")
             }

@@ -61,10 +61,7 @@ extension JobSettings {
                             rootDirectory: URL, limits: Limits, checker: ProviderCheck) throws -> JobSettings {
         let block = manifest.card ?? ManifestCard()
         let own = sources[0]
-        func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? {
-            for source in sources { if let value = get(source.sections) { return (value, source) } }
-            return nil
-        }
+        func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? { sources.firstGiven(get) }
         let rootPath = rootDirectory.resolvingSymlinksInPath().path
         func rootRelative(_ url: URL) -> String {
             let prefix = rootPath.hasSuffix("/") ? rootPath : rootPath + "/"

@@ -50,10 +50,7 @@ extension JobSettings {
             + (profile.map { [SettingsSource(file: $0.file, code: ManifestError.profileInvalid, sections: $0.sections)] } ?? [])
         let limits = config.limits
 
-        func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? {
-            for source in sources { if let value = get(source.sections) { return (value, source) } }
-            return nil
-        }
+        func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? { sources.firstGiven(get) }
         func value<T>(_ get: (ManifestSections) -> T?) -> T? { first(get)?.value }
 
         func readFile(_ path: String, field: String, source: SettingsSource) throws -> Data {
@@ -154,6 +151,14 @@ extension JobSettings {
         let stem = ((manifestFile as NSString).lastPathComponent as NSString).deletingPathExtension
         let name = manifest.name.map(Manifest.sanitizedName) ?? Manifest.sanitizedName(stem)
         return name.isEmpty ? "job" : name
+    }
+}
+
+extension Array where Element == JobSettings.SettingsSource {
+    /// The first value a source gives (manifest before profile), with the source that gave it.
+    func firstGiven<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: JobSettings.SettingsSource)? {
+        for source in self { if let value = get(source.sections) { return (value, source) } }
+        return nil
     }
 }
 

@@ -12,6 +12,7 @@ extension ItemRecord {
 }
 
 extension JobSummary.Usage {
+
     /// Tokens and cost of `records` at `prices`.
     public init(_ records: [UsageRecord], prices: [String: ModelPrice]) {
         let total = UsageRecord.total(records, prices: prices)

@@ -57,6 +57,7 @@ public struct JobDetail: Encodable, Sendable {
         let executions = try store.executions(jobID: job.id).map { execution -> Execution in
             let items = try store.items(executionID: execution.id)
             let steps = try store.steps(executionID: execution.id)
+            let total = UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices)
             let indexByItem = Dictionary(uniqueKeysWithValues: items.compactMap { item in item.id.map { ($0, item.index + 1) } })
             return Execution(
                 id: execution.id, number: execution.number, parent: execution.parentID, status: execution.status,
@@ -64,8 +65,8 @@ public struct JobDetail: Encodable, Sendable {
                 failure: try execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) },
                 settings: try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) },
                 stages: StepRecord.secondsByStage(steps),
-                usage: UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices).usage,
-                cost: UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices).cost,
+                usage: total.usage,
+                cost: total.cost,
                 steps: steps.map {
                     Step(stage: $0.stage, item: $0.itemID.flatMap { indexByItem[$0] }, status: $0.status,
                          attempts: $0.attempts, error: $0.lastError)

@@ -101,3 +101,11 @@ public protocol TextProvider: Sendable {
     var name: String { get }
     func complete(_ request: TextRequest) throws -> TextReply
 }
+
+extension TextProvider {
+    /// One instruction (with an image for vision) whose reply must be JSON matching `schema`:
+    /// the shape of every call the stages make.
+    public func ask(_ text: String, image: Data? = nil, schema: ReplySchema, sampling: TextSampling) throws -> TextReply {
+        try complete(TextRequest(messages: [ChatMessage(role: .user, text: text, image: image)], schema: schema, sampling: sampling))
+    }
+}

@@ -44,7 +44,8 @@ public struct ExportStage: StageRunner {
         let execution = lease.execution
         let settings = execution.settings.flatMap { try? JSONCoding.decode(JobSettings.self, from: $0) }
         let items = failing == nil ? try store.items(executionID: execution.id) : []
-        let summaries = try items.map { try summary(of: $0, provider: settings?.generate.provider ?? "local") }
+        let described = try items.map { try summary(of: $0, provider: settings?.generate.provider ?? "local") }
+        let summaries = described.map(\.summary)
         let counts = JobSummary.Counts(
             total: items.count,
             approved: items.filter { $0.status == .approved }.count,
@@ -89,7 +90,7 @@ public struct ExportStage: StageRunner {
             items: published,
             timings: .init(created: execution.createdAt, started: steps.compactMap(\.startedAt).min(),
                            finished: Date(), stages: StepRecord.secondsByStage(steps)),
-            usage: JobSummary.Usage(items.flatMap { $0.usageRecords() }, prices: prices),
+            usage: JobSummary.Usage(described.flatMap(\.usage), prices: prices),
             settings: settings)
 
         let parent = failure == nil ? layout.results : layout.failures
@@ -139,18 +140,22 @@ public struct ExportStage: StageRunner {
         return .published(status: status, outboxPath: relative)
     }
 
-    private func summary(of item: ItemRecord, provider: String) throws -> ItemSummary {
+    /// The item's entry in `job.json` and the provider calls made for it.
+    private func summary(of item: ItemRecord, provider: String) throws -> (summary: ItemSummary, usage: [UsageRecord]) {
         let plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
         let metadata = try item.metadata.map { try JSONCoding.decode(ImageMetadata.self, from: $0) }
         let checks = try item.qcChecks.map { try JSONCoding.decode([QualityCheckResult].self, from: $0) } ?? []
-        return ItemSummary(
+        // The same calls `ItemRecord.usageRecords()` collects, from what is decoded here already.
+        let usage = (plan.usage ?? []) + checks.compactMap(\.usage) + (metadata?.usage ?? [])
+        let summary = ItemSummary(
             item: item.index + 1, status: item.status, file: nil, prompt: plan.prompt, negative: plan.negative,
             seed: plan.seed, width: plan.width, height: plan.height, aspectRatio: plan.aspectRatio,
             keyword: plan.keyword, provider: provider,
             qc: item.qcStatus.map { .init(status: $0, reason: item.qcReason, checks: checks) },
             title: metadata?.title, description: metadata?.description, tags: metadata?.tags,
             attempts: item.attempts, error: item.lastError,
-            usage: item.usageRecords().isEmpty ? nil : JobSummary.Usage(item.usageRecords(), prices: prices))
+            usage: usage.isEmpty ? nil : JobSummary.Usage(usage, prices: prices))
+        return (summary, usage)
     }
 
     private func copyImage(of item: ItemRecord, to destination: URL) throws {

@@ -16,7 +16,17 @@ public struct GenerateStage: StageRunner {
     public func run(_ lease: StepLease) throws -> StepOutcome {
         let settings = try lease.settings()
         let plan = try lease.plan()
-        let provider = try providers.imageProvider(named: settings.generate.provider)
+        let (png, pixels) = try Self.render(plan, with: try providers.imageProvider(named: settings.generate.provider))
+        let folder = layout.workFolder(execution: lease.execution.id)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
+        try FileSystem.writeAtomically(png, to: file)
+        return .generated(imagePath: layout.relativePath(file),
+                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+    }
+
+    /// Renders `plan` with `provider` and adds the generation texts; also the card avatar's path.
+    static func render(_ plan: ItemPlan, with provider: ImageProvider) throws -> (png: Data, pixels: RGBAImage) {
         let image = try provider.generate(ImageRequest(
             prompt: plan.prompt, negative: plan.negative, width: plan.width, height: plan.height, seed: plan.seed))
         let parameters = GenerationParameters.a1111Text(
@@ -27,12 +37,6 @@ public struct GenerateStage: StageRunner {
             ("Creation Time", DropForge.rfc1123(DropForge.creationDate())),
             ("parameters", parameters),
         ], into: image.png)
-        let pixels = try image.pixels ?? PNGCodec.decode(png).image
-        let folder = layout.workFolder(execution: lease.execution.id)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
-        try FileSystem.writeAtomically(png, to: file)
-        return .generated(imagePath: layout.relativePath(file),
-                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+        return (png, try image.pixels ?? PNGCodec.decode(png).image)
     }
 }

@@ -29,8 +29,7 @@ struct RemoteWriters: Sendable {
     func writePrompt(_ plan: ItemPlan, template: String, provider: TextProvider, sampling: TextSampling) throws -> ItemPlan {
         let text = templates.text(PromptTemplates.promptWriter,
                                   ["prompt": plan.prompt, "keyword": plan.keyword, "template": template])
-        let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: text)],
-                                                      schema: Self.promptSchema, sampling: sampling))
+        let reply = try provider.ask(text, schema: Self.promptSchema, sampling: sampling)
         var plan = plan
         plan.prompt = try field("prompt", of: reply, provider: provider).trimmingCharacters(in: .whitespacesAndNewlines)
         plan.usage = (plan.usage ?? []) + [UsageRecord(provider: provider.name, reply: reply)]
@@ -40,8 +39,7 @@ struct RemoteWriters: Sendable {
     /// The `vision` check: the image and its prompt, judged by a vision model.
     func review(png: Data, plan: ItemPlan, provider: TextProvider, sampling: TextSampling) throws -> QualityCheckResult {
         let text = templates.text(PromptTemplates.qualityVision, ["prompt": plan.prompt, "keyword": plan.keyword])
-        let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: text, image: png)],
-                                                      schema: Self.reviewSchema, sampling: sampling))
+        let reply = try provider.ask(text, image: png, schema: Self.reviewSchema, sampling: sampling)
         let passed = reply.json?["passed"]?.boolValue ?? false
         let reason = (reply.json?["reason"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         return QualityCheckResult(check: "vision", passed: passed,
@@ -52,8 +50,7 @@ struct RemoteWriters: Sendable {
     /// Title, description and tags from the prompt and keyword.
     func describe(_ plan: ItemPlan, provider: TextProvider, sampling: TextSampling) throws -> ImageMetadata {
         let text = templates.text(PromptTemplates.metadataWriter, ["prompt": plan.prompt, "keyword": plan.keyword])
-        let reply = try provider.complete(TextRequest(messages: [ChatMessage(role: .user, text: text)],
-                                                      schema: Self.metadataSchema, sampling: sampling))
+        let reply = try provider.ask(text, schema: Self.metadataSchema, sampling: sampling)
         var seen = Set<String>()
         let tags = (reply.json?["tags"]?.arrayValue ?? []).compactMap { $0.stringValue?.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }

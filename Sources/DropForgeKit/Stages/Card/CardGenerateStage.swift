@@ -45,17 +45,7 @@ public struct CardGenerateStage: StageRunner {
             }
             png = data
         } else {
-            let provider = try providers.imageProvider(named: settings.generate.provider)
-            let image = try provider.generate(ImageRequest(
-                prompt: plan.prompt, negative: plan.negative, width: plan.width, height: plan.height, seed: plan.seed))
-            png = try PNGTextEmbedder.insert([
-                ("Software", DropForge.software),
-                ("Creation Time", DropForge.rfc1123(DropForge.creationDate())),
-                ("parameters", GenerationParameters.a1111Text(
-                    prompt: plan.prompt, negative: plan.negative, steps: image.steps, sampler: nil, cfgScale: nil,
-                    seed: image.seed, width: plan.width, height: plan.height, model: image.model)),
-            ], into: image.png)
-            pixels = try image.pixels ?? PNGCodec.decode(png).image
+            (png, pixels) = try GenerateStage.render(plan, with: try providers.imageProvider(named: settings.generate.provider))
         }
         let folder = layout.workFolder(execution: lease.execution.id)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
