@@ -12,18 +12,20 @@ func printError(_ message: String) {
 }
 
 /// Opens the runtime of a root, turning a bad config into a clear message and exit 2.
-func openRuntime(_ layout: RootLayout, verbose: Bool = false) throws -> Runtime {
+func openRuntime(_ layout: RootLayout, verbose: Bool = false, quiet: Bool = false,
+                 stages: Set<Stage> = Set(Stage.allCases)) throws -> Runtime {
     guard FileManager.default.fileExists(atPath: layout.root.path) else {
         printError("error: \(layout.root.path) does not exist; create a root with `dropforge init --root \(layout.root.path)`")
         throw usageFailure
     }
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = verbose ? .debug : .info
+        // Quiet (a progress bar owns the terminal): only warnings and errors.
+        handler.logLevel = verbose ? .debug : quiet ? .warning : .info
         return handler
     }
     do {
-        return try Runtime(layout: layout)
+        return try Runtime(layout: layout, stages: stages)
     } catch let error as ManifestError {
         printError("error: \(error.description)")
         throw usageFailure
@@ -57,4 +59,34 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
             index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
         }.joined(separator: "  ")
     }.joined(separator: "\n")
+}
+
+/// True when standard error is a terminal: progress bars go there; otherwise plain log lines.
+var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+/// Draws a `DrainProgress` in place on a terminal's last line.
+final class ProgressDisplay: @unchecked Sendable {
+    private var drawn = false
+
+    func draw(_ progress: DrainProgress) {
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + progress.bar()).utf8))
+        drawn = true
+    }
+
+    /// Leaves the last bar on screen and moves to a new line.
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
+    }
+}
+
+/// Runs a drain with a progress bar on a terminal (`bar`), plain log lines otherwise.
+func drainShowingProgress(_ runtime: Runtime, timeout: Double?, bar: Bool,
+                          _ body: (DropForgeKit.Drain) throws -> DropForgeKit.Drain.Report) throws -> DropForgeKit.Drain.Report {
+    let signals = SignalTrap()
+    signals.install()
+    let display = ProgressDisplay()
+    defer { display.finish() }
+    return try body(DropForgeKit.Drain(runtime: runtime, timeout: timeout, signals: signals,
+                                       onProgress: bar ? { display.draw($0) } : nil))
 }

@@ -10,6 +10,9 @@ struct Drain: ParsableCommand {
             unfinished by an earlier run) are published, and exits. Safe to run from cron beside a
             running `watch`.
 
+            On a terminal it shows a progress bar (items done of total, rate, time left) and only
+            warnings; elsewhere (cron, a pipe) it prints plain log lines. --verbose shows every event.
+
             Exit codes: 0 all jobs finished, 1 some job failed, 2 usage or config error, 3 timed out.
             """)
 
@@ -22,10 +25,9 @@ struct Drain: ParsableCommand {
     var verbose = false
 
     func run() throws {
-        let runtime = try openRuntime(options.layout, verbose: verbose)
-        let signals = SignalTrap()
-        signals.install()
-        let report = try DropForgeKit.Drain(runtime: runtime, timeout: timeout, signals: signals).run()
+        let bar = standardErrorIsTerminal && !verbose
+        let runtime = try openRuntime(options.layout, verbose: verbose, quiet: bar)
+        let report = try drainShowingProgress(runtime, timeout: timeout, bar: bar) { try $0.run() }
         print("drained: \(report.completed) completed, \(report.failed) failed" + (report.unfinished > 0 ? ", \(report.unfinished) unfinished" : ""))
         if report.outcome != .allFinished { throw ExitCode(report.outcome.rawValue) }
     }

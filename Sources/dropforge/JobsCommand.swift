@@ -4,29 +4,62 @@ import Foundation
 
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List jobs, show one, or read its log.",
-        subcommands: [List.self, Show.self, Logs.self],
+        abstract: "List, inspect and control jobs: show, logs, cancel, retry, rerun, export, delete.",
+        discussion: """
+            A job is one dropped manifest. Each run of it is an execution with its own outbox folder:
+            the first is <job>, a retry or rerun makes <job>.2, <job>.3, … and never touches the others.
+            IDs may be given whole, as an execution id, or as a unique prefix.
+            """,
+        subcommands: [List.self, Show.self, Logs.self, Cancel.self, Retry.self, Rerun.self, Delete.self],
         defaultSubcommand: List.self)
 }
 
 /// Finds a job by its id, one of its execution ids, or a unique prefix of an id.
 func findJob(_ id: String, in store: JobStore) throws -> JobRecord {
     if let job = try store.job(id: id) { return job }
-    let base = id.split(separator: ".").first.map(String.init) ?? id
-    if let job = try store.job(id: base) { return job }
-    let matches = try store.jobs(limit: nil).filter { $0.id.hasPrefix(id) }
+    if let dot = id.lastIndex(of: "."), Int(id[id.index(after: dot)...]) != nil,
+       let job = try store.job(id: String(id[..<dot])) {
+        return job
+    }
+    let matches = try store.jobs(matching: JobFilter(idPrefix: id, limit: 6))
     if matches.count == 1 { return matches[0] }
     printError(matches.isEmpty
         ? "error: no job '\(id)'; `dropforge jobs list` shows them"
-        : "error: '\(id)' matches \(matches.count) jobs (\(matches.prefix(5).map(\.id).joined(separator: ", "))); give more of the id")
+        : "error: '\(id)' matches several jobs (\(matches.prefix(5).map(\.id).joined(separator: ", "))); give more of the id")
     throw ExitCode(1)
 }
 
+/// `--since` values: `30m`, `2h`, `7d`, `2026-11-21` or an ISO 8601 time.
+struct SinceDate: ExpressibleByArgument {
+    var date: Date
+
+    init?(argument: String) {
+        guard let date = Timestamp.since(argument) else { return nil }
+        self.date = date
+    }
+}
+
+extension JobStatus: ExpressibleByArgument {}
+
 extension Jobs {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List jobs, newest first.",
+            discussion: "Example: dropforge jobs list --status failed --since 24h --name cats")
 
         @OptionGroup var options: RootOptions
+
+        @Option(help: ArgumentHelp("Only jobs in this state (repeat for several): \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"))
+        var status: [JobStatus] = []
+
+        @Option(help: ArgumentHelp("Only jobs of this kind: images or card.", valueName: "KIND"))
+        var kind: String?
+
+        @Option(help: ArgumentHelp("Only jobs created since: 30m, 2h, 7d, 2026-11-21 or an ISO 8601 time.", valueName: "WHEN"))
+        var since: SinceDate?
+
+        @Option(help: ArgumentHelp("Only jobs whose name contains this text (any case).", valueName: "TEXT"))
+        var name: String?
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
@@ -34,6 +67,7 @@ extension Jobs {
         struct Row: Encodable {
             var job: String
             var name: String
+            var kind: String
             var status: JobStatus
             var manifest: String
             var created: Date
@@ -42,12 +76,14 @@ extension Jobs {
 
         func run() throws {
             let store = try openStore(options.layout)
-            let rows = try store.jobs(limit: nil).map {
-                Row(job: $0.id, name: $0.name, status: $0.status, manifest: $0.sourceName, created: $0.createdAt, finished: $0.finishedAt)
+            let filter = JobFilter(statuses: status, kind: kind, since: since?.date, name: name)
+            let rows = try store.jobs(matching: filter).map {
+                Row(job: $0.id, name: $0.name, kind: $0.kind, status: $0.status, manifest: $0.sourceName,
+                    created: $0.createdAt, finished: $0.finishedAt)
             }
             if json { return try printJSON(rows) }
-            print(table(["JOB", "STATUS", "MANIFEST", "CREATED"], rows.map {
-                [$0.job, $0.status.rawValue, $0.manifest, Timestamp.iso8601($0.created)]
+            print(table(["JOB", "KIND", "STATUS", "MANIFEST", "CREATED"], rows.map {
+                [$0.job, $0.kind, $0.status.rawValue, $0.manifest, Timestamp.iso8601($0.created)]
             }))
         }
     }
@@ -75,7 +111,9 @@ extension Jobs {
     }
 
     struct Logs: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a job's log, one event a line.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a job's log, one event a line.",
+            discussion: "With --follow, new lines are printed as they happen until the job ends.")
 
         @OptionGroup var options: RootOptions
 
@@ -85,20 +123,35 @@ extension Jobs {
         @Flag(help: "Print JSON lines (as in outbox/logs/<job>.jsonl).")
         var json = false
 
+        @Flag(name: .shortAndLong, help: "Keep printing new lines while the job runs; stop when it ends.")
+        var follow = false
+
         func run() throws {
             let store = try openStore(options.layout)
             let job = try findJob(id, in: store)
-            for event in try store.events(jobID: job.id, after: 0) {
-                if json {
-                    let data = try JSONCoding.encode(event)
-                    print(String(decoding: data, as: UTF8.self))
-                } else {
-                    var place = event.execution ?? event.job
-                    if let item = event.item { place += " #\(item)" }
-                    if let stage = event.stage { place += " \(stage)" }
-                    print("\(Timestamp.iso8601(event.ts)) \(event.level.uppercased()) \(place) \(event.event): \(event.message)")
+            var last: Int64 = 0
+            while true {
+                // Read the status first: events written before the job ended are then all seen.
+                let finished = try store.job(id: job.id)?.status.isFinished ?? true
+                for event in try store.events(jobID: job.id, after: last) {
+                    last = event.id ?? last
+                    try printEvent(event)
                 }
+                if !follow || finished { return }
+                Thread.sleep(forTimeInterval: 0.2)
             }
+        }
+
+        private func printEvent(_ event: EventRecord) throws {
+            if json {
+                print(String(decoding: try JSONCoding.encode(event), as: UTF8.self))
+            } else {
+                var place = event.execution ?? event.job
+                if let item = event.item { place += " #\(item)" }
+                if let stage = event.stage { place += " \(stage)" }
+                print("\(Timestamp.iso8601(event.ts)) \(event.level.uppercased()) \(place) \(event.event): \(event.message)")
+            }
+            fflush(stdout)
         }
     }
 }

@@ -139,15 +139,7 @@ public final class Intake: @unchecked Sendable {
             manifestID: settings?.manifestID, kind: settings?.kind.rawValue ?? "images",
             priority: settings?.priority.rank ?? 1, status: .queued, manifest: manifestData,
             manifestExt: ext, createdAt: now, updatedAt: now, finishedAt: nil)
-        let execution = ExecutionRecord(
-            id: jobID, jobID: jobID, number: 1, parentID: nil, status: .queued,
-            settings: settings.flatMap { try? JSONCoding.encode($0) },
-            baseSeed: Int64(settings?.params.seed ?? UInt32.random(in: 0...UInt32.max)),
-            failure: nil, outboxPath: nil,
-            qualityEnabled: settings?.quality.enabled ?? false,
-            qualityBarrier: settings.map { $0.quality.enabled && $0.quality.checks.contains(.duplicate) } ?? false,
-            metadataEnabled: settings?.metadata.enabled ?? false,
-            createdAt: now, finishedAt: nil)
+        let execution = ExecutionRecord.make(jobID: jobID, number: 1, parent: nil, settings: settings, now: now)
         do {
             let result = try store.admit(Admission(job: job, execution: execution, failure: failure,
                                                    checkDuplicate: !(settings?.force ?? false)))

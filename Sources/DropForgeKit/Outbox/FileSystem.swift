@@ -62,6 +62,18 @@ public enum FileSystem {
         try FileManager.default.copyItem(at: source, to: destination)
     }
 
+    /// Removes a folder so that it disappears at once: renamed into `staging` first (atomic),
+    /// then deleted there. False when there was nothing to remove.
+    @discardableResult
+    public static func removeByRename(_ folder: URL, staging: URL) throws -> Bool {
+        guard FileManager.default.fileExists(atPath: folder.path) else { return false }
+        try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+        let trash = staging.appendingPathComponent(".trash-\(UInt32.random(in: 0...UInt32.max))-\(folder.lastPathComponent)")
+        try rename(folder, to: trash)
+        try FileManager.default.removeItem(at: trash)
+        return true
+    }
+
     static func posixError(_ message: String) -> Error {
         let code = errno
         return NSError(domain: NSPOSIXErrorDomain, code: Int(code),

@@ -45,4 +45,15 @@ public enum Timestamp {
     public static func parse(_ text: String) -> Date? {
         (try? style.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
+
+    /// A moment as people type it for `--since`: a duration back from `now` (`90s`, `30m`, `2h`,
+    /// `7d`), a day (`2026-11-21`, midnight UTC) or an ISO 8601 time.
+    public static func since(_ text: String, now: Date = Date()) -> Date? {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
+        if let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount >= 0 {
+            return now.addingTimeInterval(-amount * unit)
+        }
+        if let day = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return day }
+        return parse(text)
+    }
 }

@@ -35,7 +35,12 @@ public struct OutboxPublisher: Sendable {
 
     /// Appends one line to `outbox/index.jsonl`: a folder was published or updated.
     public func appendIndex(job: String, execution: String, status: JobStatus, path: String, at date: Date) throws {
-        let line = JSONLine.make(["job": job, "execution": execution, "status": status.rawValue, "path": path,
+        try appendIndex(job: job, execution: execution, status: status.rawValue, path: path, at: date)
+    }
+
+    /// Also for what is not a job status: `deleted` (the folder is gone; `path` says where it was).
+    public func appendIndex(job: String, execution: String, status: String, path: String?, at date: Date) throws {
+        let line = JSONLine.make(["job": job, "execution": execution, "status": status, "path": path,
                                   "at": Timestamp.iso8601(date)])
         try FileSystem.append(line, to: layout.index)
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// `dropforge drain`: rescan the inbox once, claim everything, run until nothing is left, exit
 /// (DESIGN §2). Safe beside a running `watch` or another `drain`: claims and leases keep them
-/// from doubling work.
+/// from doubling work. `jobs retry` and `jobs rerun` use it too, to run the executions they add.
 public struct Drain {
     /// The documented exit codes.
     public enum Outcome: Int32, Sendable {
@@ -22,13 +22,18 @@ public struct Drain {
     let runtime: Runtime
     let timeout: TimeInterval?
     let signals: SignalTrap
+    /// Called about four times a second while jobs run (a progress bar, or nothing).
+    var onProgress: ((DrainProgress) -> Void)?
 
-    public init(runtime: Runtime, timeout: TimeInterval?, signals: SignalTrap) {
+    public init(runtime: Runtime, timeout: TimeInterval?, signals: SignalTrap,
+                onProgress: ((DrainProgress) -> Void)? = nil) {
         self.runtime = runtime
         self.timeout = timeout
         self.signals = signals
+        self.onProgress = onProgress
     }
 
+    /// Drains the inbox and whatever earlier runs left unfinished.
     public func run() throws -> Report {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         let intake = runtime.intake
@@ -45,13 +50,32 @@ public struct Drain {
             tracked.formUnion(intake.recheckWaiting())
             runtime.engine.ring()
         }
+        return try finish(tracked, deadline: deadline)
+    }
 
+    /// Runs until the given jobs (already queued in the store) are published.
+    public func run(jobs: [String]) throws -> Report {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        runtime.engine.start()
+        runtime.engine.ring()
+        return try finish(Set(jobs), deadline: deadline)
+    }
+
+    private func finish(_ tracked: Set<String>, deadline: Date?) throws -> Report {
+        let started = Date()
+        var lastProgress = Date.distantPast
         var timedOut = false
         // Only jobs not yet seen finished are asked about again: the poll stays cheap as they end.
         var open = tracked
         while !signals.stopRequested {
             let statuses = try runtime.store.statuses(jobIDs: Array(open))
             open = open.filter { statuses[$0].map { !$0.isFinished } ?? false }  // a deleted job is not waited for
+            if let onProgress, Date().timeIntervalSince(lastProgress) >= 0.25 || open.isEmpty {
+                lastProgress = Date()
+                var progress = try runtime.store.progress(jobIDs: Array(tracked))
+                progress.elapsed = Date().timeIntervalSince(started)
+                onProgress(progress)
+            }
             if open.isEmpty { break }
             if let deadline, Date() >= deadline {
                 timedOut = true

@@ -29,6 +29,8 @@ public final class Engine: @unchecked Sendable {
     private let lock = NSCondition()
     private var stopping = false
     private var inFlight = 0
+    /// The cancel switch of each step running here, by step id (`jobs cancel`).
+    private var running: [Int64: StepCancellation] = [:]
 
     public init(store: JobStore, layout: RootLayout, owner: OwnerIdentity, log: EventLog,
                 runners: [StageRunner], options: Options) {
@@ -115,10 +117,23 @@ public final class Engine: @unchecked Sendable {
 
     private func execute(_ lease: StepLease, with runner: StageRunner) {
         let item = lease.item.map { $0.index + 1 }  // numbered like the files: 0001 is item 1
+        let token = StepCancellation()
+        let stepID = lease.step.id ?? -1
+        lock.withLock { running[stepID] = token }
+        defer { lock.withLock { _ = running.removeValue(forKey: stepID) } }
         let outcome: StepOutcome
         do {
-            outcome = try runner.run(lease)
+            outcome = try StepCancellation.with(token) { try runner.run(lease) }
         } catch {
+            if token.isCancelled {
+                // The store closes the step of a cancelled execution; no retry, no error.
+                log.record(.info, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
+                           event: "cancelled", message: "stopped: the job was cancelled")
+                try? store.fail(lease, failure: StageFailure(stage: lease.step.stage.rawValue, code: "cancelled",
+                                                             message: "cancelled", attempts: lease.step.attempts),
+                                retryAt: nil, now: Date())
+                return
+            }
             recordFailure(error, of: lease)
             return
         }
@@ -165,11 +180,20 @@ public final class Engine: @unchecked Sendable {
                 try? store.renewLeases(owner: owner.id, until: Date().addingTimeInterval(options.leaseSeconds))
                 lastBeat = Date()
             }
+            abortCancelledSteps()
             if Date().timeIntervalSince(lastReap) >= 2 {
                 reapDeadOwners()
                 lastReap = Date()
             }
         }
+    }
+
+    /// Cancels the steps running here whose job was cancelled (checked every 0.2 s, so calls in
+    /// flight stop well within a second).
+    private func abortCancelledSteps() {
+        let held = lock.withLock { running }
+        guard !held.isEmpty, let cancelled = try? store.cancelledLeases(owner: owner.id) else { return }
+        for id in cancelled { held[id]?.cancel() }
     }
 
     /// Hands back the leases of processes on this host that died without releasing them.

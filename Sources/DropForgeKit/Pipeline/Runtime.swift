@@ -13,8 +13,10 @@ public final class Runtime: @unchecked Sendable {
     public let engine: Engine
 
     /// Opens the root. Throws `ManifestError` (code `config_invalid`) for a bad config — a
-    /// usage error (exit 2) rather than a job failure.
-    public init(layout: RootLayout, logger: Logger = Logger(label: "dropforge")) throws {
+    /// usage error (exit 2) rather than a job failure. `stages` limits the workers started
+    /// (`jobs cancel` publishes without running anything else).
+    public init(layout: RootLayout, logger: Logger = Logger(label: "dropforge"),
+                stages: Set<Stage> = Set(Stage.allCases)) throws {
         self.layout = layout
         config = try DropforgeConfig.load(from: layout.configFile)
         try layout.createFolders()
@@ -38,7 +40,7 @@ public final class Runtime: @unchecked Sendable {
         ]
         let workers = config.workers
         engine = Engine(
-            store: store, layout: layout, owner: owner, log: log, runners: runners,
+            store: store, layout: layout, owner: owner, log: log, runners: runners.filter { stages.contains($0.stage) },
             options: .init(
                 workers: [.parameters: workers.parameters, .generate: workers.generate, .quality: workers.quality,
                           .metadata: workers.metadata, .export: workers.export],

@@ -62,7 +62,8 @@ public struct ExportStage: StageRunner {
                                message: "no item could be made: " + (items.compactMap(\.lastError).first ?? "unknown error"),
                                attempts: items.map(\.attempts).max() ?? 1)
         }
-        let status: JobStatus = failure == nil ? .completed : .failed
+        let cancelled = execution.cancelledAt != nil && failing == nil
+        let status: JobStatus = failure == nil ? .completed : cancelled ? .cancelled : .failed
         let isCard = job.kind == JobSettings.Kind.card.rawValue
 
         if counts.rejected > 0 {
@@ -99,6 +100,8 @@ public struct ExportStage: StageRunner {
             try write(jobSummary, to: folder.appendingPathComponent("job.json"))
             if let failure {
                 try write(failure, to: folder.appendingPathComponent("error.json"))
+                // A cancelled job keeps its partial work: every image made so far, with its sidecar.
+                if cancelled { try writePartialWork(items: items, summaries: summaries, into: folder) }
                 return
             }
             let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
@@ -136,7 +139,8 @@ public struct ExportStage: StageRunner {
                        + (failure.map { " — \($0.code): \($0.message)" } ?? ""))
         // The published folder has everything now; the claim and the work files can go.
         unlink(layout.processing.appendingPathComponent(job.claimFile).path)
-        try? FileManager.default.removeItem(at: layout.workFolder(execution: execution.id))
+        // Failed items keep their checkpoints for `jobs retry`; `jobs delete` removes them.
+        if counts.failed == 0 { try? FileManager.default.removeItem(at: layout.workFolder(execution: execution.id)) }
         return .published(status: status, outboxPath: relative)
     }
 
@@ -156,6 +160,19 @@ public struct ExportStage: StageRunner {
             attempts: item.attempts, error: item.lastError,
             usage: usage.isEmpty ? nil : JobSummary.Usage(usage, prices: prices))
         return (summary, usage)
+    }
+
+    private func writePartialWork(items: [ItemRecord], summaries: [ItemSummary], into folder: URL) throws {
+        let made = zip(items, summaries).filter { $0.0.imagePath != nil }
+        guard !made.isEmpty else { return }
+        let images = folder.appendingPathComponent("images", isDirectory: true)
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for (item, entry) in made {
+            var sidecar = entry
+            sidecar.file = "images/\(itemFileStem(item.index)).png"
+            try copyImage(of: item, to: folder.appendingPathComponent(sidecar.file!))
+            try write(sidecar, to: images.appendingPathComponent("\(itemFileStem(item.index)).json"))
+        }
     }
 
     private func copyImage(of item: ItemRecord, to destination: URL) throws {

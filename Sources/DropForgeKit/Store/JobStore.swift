@@ -46,6 +46,25 @@ public enum StepOutcome: Sendable {
     case published(status: JobStatus, outboxPath: String)
 }
 
+/// What `cancel(jobID:)` did.
+public enum CancelOutcome: Sendable, Equatable {
+    /// The job's unfinished executions are cancelled; `running` steps are still held by workers,
+    /// which abort them (their owners see the cancel within a heartbeat).
+    case cancelled(executions: [String], running: Int)
+    /// Nothing to cancel: the job already ended.
+    case finished(JobStatus)
+    /// The job is being published right now; it ends as it is.
+    case publishing
+    case notFound
+}
+
+/// Why a new execution could not be added.
+public enum ExecutionRefusal: Error, Sendable, Equatable {
+    case notFound
+    /// Retry, rerun and delete need a finished job.
+    case notFinished(JobStatus)
+}
+
 /// Counts for `status` and for deciding when `drain` is done.
 public struct QueueSummary: Sendable, Codable, Equatable {
     public struct StageQueue: Sendable, Codable, Equatable {
@@ -79,8 +98,21 @@ public protocol JobStore: AnyObject, Sendable {
     func releaseLeases(owner: String, countAttempt: Bool) throws
     func leaseOwners() throws -> [String]
 
+    // Job control (DESIGN §4)
+    /// Cancels the job's unfinished executions in one transaction: waiting steps are closed at
+    /// once, running ones are aborted by their workers, and export publishes what was made.
+    func cancel(jobID: String, now: Date) throws -> CancelOutcome
+    /// Steps `owner` holds whose execution was cancelled: its workers abort them.
+    func cancelledLeases(owner: String) throws -> [Int64]
+    /// Adds an execution to a finished job (retry, rerun): its items start at their
+    /// `nextStage`; with no items it starts at `parameters` (or at export when it has a failure).
+    func addExecution(_ execution: ExecutionRecord, items: [ItemRecord], priority: Int, now: Date) throws
+    /// Removes a finished job with its executions, items, steps and events. Returns the
+    /// executions that were removed, so their folders can go too.
+    func delete(jobID: String) throws -> [ExecutionRecord]
+
     // Reading
-    func jobs(limit: Int?) throws -> [JobRecord]
+    func jobs(matching filter: JobFilter) throws -> [JobRecord]
     func job(id: String) throws -> JobRecord?
     func executions(jobID: String) throws -> [ExecutionRecord]
     func items(executionID: String) throws -> [ItemRecord]
@@ -89,6 +121,8 @@ public protocol JobStore: AnyObject, Sendable {
     /// Jobs not yet published (queued or running).
     func unfinishedJobIDs() throws -> [String]
     func summary(now: Date) throws -> QueueSummary
+    /// Jobs finished and items done among `jobIDs` (items of each job's newest execution).
+    func progress(jobIDs: [String]) throws -> DrainProgress
     func recentFailures(limit: Int) throws -> [JobRecord]
 
     // Events

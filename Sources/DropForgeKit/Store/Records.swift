@@ -49,12 +49,15 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
     public var metadataEnabled: Bool
     public var createdAt: Date
     public var finishedAt: Date?
+    /// Set by `jobs cancel`: no step of the execution runs any more; export publishes what was
+    /// made under `failures/` with code `cancelled`.
+    public var cancelledAt: Date? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, jobID = "job_id", number, parentID = "parent_id", status, settings, baseSeed = "base_seed"
         case failure, outboxPath = "outbox_path", qualityEnabled = "quality_enabled"
         case qualityBarrier = "quality_barrier", metadataEnabled = "metadata_enabled"
-        case createdAt = "created_at", finishedAt = "finished_at"
+        case createdAt = "created_at", finishedAt = "finished_at", cancelledAt = "cancelled_at"
     }
 }
 

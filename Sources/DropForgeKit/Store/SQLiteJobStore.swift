@@ -87,6 +87,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             guard let execution = try ExecutionRecord.fetchOne(db, key: step.executionID),
                   let job = try JobRecord.fetchOne(db, key: execution.jobID)
             else { return nil }
+            if step.stage != .export, execution.cancelledAt != nil {
+                // Released or expired after `jobs cancel`: the step is closed, not run.
+                try closeCancelled(db, step: step, execution: execution, now: now)
+                return nil
+            }
             let item = try step.itemID.flatMap { try ItemRecord.fetchOne(db, key: $0) }
             if job.status == .queued {
                 try db.execute(sql: "UPDATE jobs SET status = 'running', updated_at = ? WHERE id = ?",
@@ -101,6 +106,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public func complete(_ lease: StepLease, with outcome: StepOutcome, now: Date) throws {
         try pool.write { db in
             guard try stillHeld(db, lease) else { return }
+            if try closeIfCancelled(db, lease, now: now) { return }
             try db.execute(sql: """
                 UPDATE steps SET status = 'done', finished_at = ?, lease_owner = NULL, lease_expires = NULL
                 WHERE id = ?
@@ -163,6 +169,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public func fail(_ lease: StepLease, failure: StageFailure, retryAt: Date?, now: Date) throws {
         try pool.write { db in
             guard try stillHeld(db, lease) else { return }
+            if try closeIfCancelled(db, lease, now: now) { return }
             let message = "\(failure.code): \(failure.message)"
             if let retryAt {
                 try db.execute(sql: """
@@ -229,12 +236,26 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     // MARK: Reading
 
-    public func jobs(limit: Int?) throws -> [JobRecord] {
+    public func jobs(matching filter: JobFilter) throws -> [JobRecord] {
         try pool.read { db in
-            var request = JobRecord.order(Column("created_at").desc, Column("id").desc)
-            if let limit { request = request.limit(limit) }
+            var request = JobRecord.all()
+            if !filter.statuses.isEmpty { request = request.filter(filter.statuses.map(\.rawValue).contains(Column("status"))) }
+            if let kind = filter.kind { request = request.filter(Column("kind") == kind) }
+            if let since = filter.since { request = request.filter(Column("created_at") >= since) }
+            if let name = filter.name { request = request.filter(Column("name").like("%\(Self.escapeLike(name))%", escape: "\\")) }
+            if let prefix = filter.idPrefix { request = request.filter(Column("id").like("\(Self.escapeLike(prefix))%", escape: "\\")) }
+            request = filter.oldestFirst
+                ? request.order(Column("created_at"), Column("id"))
+                : request.order(Column("created_at").desc, Column("id").desc)
+            if let limit = filter.limit { request = request.limit(limit) }
             return try request.fetchAll(db)
         }
+    }
+
+    /// `%` and `_` in what people type are meant literally.
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
     }
 
     public func job(id: String) throws -> JobRecord? {
@@ -305,6 +326,24 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    public func progress(jobIDs: [String]) throws -> DrainProgress {
+        try pool.read { db in
+            let ids = Self.jsonList(jobIDs)
+            let jobs = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS n, SUM(status IN ('completed', 'failed', 'cancelled')) AS done
+                FROM jobs WHERE id IN (SELECT value FROM json_each(?))
+                """, arguments: [ids])
+            let items = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS n, SUM(i.status IN ('approved', 'rejected', 'failed')) AS done
+                FROM items i JOIN executions e ON e.id = i.execution_id
+                WHERE e.job_id IN (SELECT value FROM json_each(?))
+                  AND e.number = (SELECT MAX(number) FROM executions WHERE job_id = e.job_id)
+                """, arguments: [ids])
+            return DrainProgress(jobs: jobs?["n"] ?? 0, jobsFinished: jobs?["done"] ?? 0,
+                                 items: items?["n"] ?? 0, itemsDone: items?["done"] ?? 0)
+        }
+    }
+
     public func recentFailures(limit: Int) throws -> [JobRecord] {
         try pool.read { db in
             try JobRecord.filter(Column("status") == JobStatus.failed.rawValue)
@@ -337,7 +376,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                           arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
     }
 
-    private func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {
+    func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {
         try db.execute(sql: """
             INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at)
             VALUES (?, ?, ?, 'pending', ?, 0, ?, ?)
@@ -370,7 +409,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     /// With the duplicate check on, quality starts only once no item is still being generated,
     /// so every item is compared against the same set of earlier items.
-    private func releaseQualityBarrier(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
+    func releaseQualityBarrier(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
         guard execution.qualityBarrier else { return }
         let generating = try Int.fetchOne(db, sql: """
             SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = 'generate'
@@ -385,7 +424,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     /// Export runs once, when every item of the execution is terminal.
-    private func finishIfDone(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
+    func finishIfDone(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
         let open = try Int.fetchOne(db, sql: """
             SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN ('approved', 'rejected', 'failed')
             """, arguments: [execution.id]) ?? 0

@@ -89,6 +89,15 @@ enum StoreMigrations {
                 t.column("message", .text).notNull()
             }
         }
+        migrator.registerMigration("v2-job-control") { db in
+            try db.alter(table: "executions") { t in
+                t.add(column: "cancelled_at", .datetime)
+            }
+            // `jobs list --since`, `status` throughput and `review list` read by these.
+            try db.create(index: "jobs_created", on: "jobs", columns: ["created_at"])
+            try db.create(index: "items_status", on: "items", columns: ["status", "execution_id"])
+            try db.create(index: "steps_finished", on: "steps", columns: ["finished_at"])
+        }
         return migrator
     }
 }

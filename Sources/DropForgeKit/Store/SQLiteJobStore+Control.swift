@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+
+/// Job control on the SQLite store: cancel, new executions (retry, rerun) and delete.
+extension SQLiteJobStore {
+    public func cancel(jobID: String, now: Date) throws -> CancelOutcome {
+        try pool.write { db in
+            guard let job = try JobRecord.fetchOne(db, key: jobID) else { return .notFound }
+            if job.status.isFinished { return .finished(job.status) }
+            let open = try ExecutionRecord.filter(Column("job_id") == jobID && Column("finished_at") == nil).fetchAll(db)
+            let ids = open.map(\.id)
+            let exporting = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM steps WHERE execution_id IN (SELECT value FROM json_each(?))
+                AND stage = 'export' AND status IN ('leased', 'done')
+                """, arguments: [Self.jsonList(ids)]) ?? 0
+            if exporting > 0 { return .publishing }
+            let failure = try JSONCoding.encode(StageFailure(
+                stage: "cancel", code: "cancelled", message: "cancelled by `dropforge jobs cancel`", at: now))
+            var running = 0
+            for execution in open {
+                try db.execute(sql: "UPDATE executions SET cancelled_at = ?, failure = ? WHERE id = ?",
+                               arguments: [now, failure, execution.id])
+                try db.execute(sql: """
+                    UPDATE steps SET status = 'failed', finished_at = ?, last_error = 'cancelled'
+                    WHERE execution_id = ? AND status = 'pending' AND stage <> 'export'
+                    """, arguments: [now, execution.id])
+                try db.execute(sql: """
+                    UPDATE items SET status = 'failed', next_stage = NULL, last_error = 'cancelled', updated_at = ?
+                    WHERE execution_id = ? AND status NOT IN ('approved', 'rejected', 'failed')
+                    """, arguments: [now, execution.id])
+                var cancelled = execution
+                cancelled.cancelledAt = now
+                running += try publishCancelledIfIdle(db, execution: cancelled, priority: job.priority, now: now)
+            }
+            return .cancelled(executions: ids, running: running)
+        }
+    }
+
+    public func cancelledLeases(owner: String) throws -> [Int64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT s.id FROM steps s JOIN executions e ON e.id = s.execution_id
+                WHERE s.lease_owner = ? AND s.status = 'leased' AND s.stage <> 'export' AND e.cancelled_at IS NOT NULL
+                """, arguments: [owner])
+        }
+    }
+
+    public func addExecution(_ execution: ExecutionRecord, items: [ItemRecord], priority: Int, now: Date) throws {
+        try pool.write { db in
+            guard let job = try JobRecord.fetchOne(db, key: execution.jobID) else { throw ExecutionRefusal.notFound }
+            guard job.status.isFinished else { throw ExecutionRefusal.notFinished(job.status) }
+            try execution.insert(db)
+            try db.execute(sql: "UPDATE jobs SET status = 'queued', updated_at = ?, finished_at = NULL WHERE id = ?",
+                           arguments: [now, job.id])
+            if execution.failure != nil {
+                try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
+                return
+            }
+            if items.isEmpty {
+                try insertStep(db, execution: execution.id, item: nil, stage: .parameters, priority: priority, now: now)
+                return
+            }
+            for var item in items {
+                item.id = nil
+                item.executionID = execution.id
+                try item.insert(db)
+                guard let stage = item.nextStage else { continue }
+                // Quality behind the barrier starts once no item is being generated any more.
+                if stage == .quality && execution.qualityBarrier { continue }
+                try insertStep(db, execution: execution.id, item: item.id, stage: stage, priority: priority, now: now)
+            }
+            try releaseQualityBarrier(db, execution: execution, priority: priority, now: now)
+            try finishIfDone(db, execution: execution, priority: priority, now: now)
+        }
+    }
+
+    public func delete(jobID: String) throws -> [ExecutionRecord] {
+        try pool.write { db in
+            guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw ExecutionRefusal.notFound }
+            guard job.status.isFinished else { throw ExecutionRefusal.notFinished(job.status) }
+            let executions = try ExecutionRecord.filter(Column("job_id") == jobID).order(Column("number")).fetchAll(db)
+            try db.execute(sql: "DELETE FROM events WHERE job = ?", arguments: [jobID])
+            try db.execute(sql: "DELETE FROM steps WHERE execution_id IN (SELECT id FROM executions WHERE job_id = ?)",
+                           arguments: [jobID])
+            try db.execute(sql: "DELETE FROM items WHERE execution_id IN (SELECT id FROM executions WHERE job_id = ?)",
+                           arguments: [jobID])
+            try db.execute(sql: "DELETE FROM executions WHERE job_id = ?", arguments: [jobID])
+            try db.execute(sql: "DELETE FROM jobs WHERE id = ?", arguments: [jobID])
+            return executions
+        }
+    }
+
+    // MARK: Cancelled executions
+
+    /// A worker finished (or failed) a step of a cancelled execution: the step is closed and its
+    /// result dropped. True when the execution was cancelled.
+    func closeIfCancelled(_ db: Database, _ lease: StepLease, now: Date) throws -> Bool {
+        guard lease.step.stage != .export,
+              let execution = try ExecutionRecord.fetchOne(db, key: lease.execution.id),
+              execution.cancelledAt != nil
+        else { return false }
+        try closeCancelled(db, step: lease.step, execution: execution, now: now)
+        return true
+    }
+
+    func closeCancelled(_ db: Database, step: StepRecord, execution: ExecutionRecord, now: Date) throws {
+        try db.execute(sql: """
+            UPDATE steps SET status = 'failed', finished_at = ?, lease_owner = NULL, lease_expires = NULL,
+                   last_error = 'cancelled' WHERE id = ?
+            """, arguments: [now, step.id])
+        if let itemID = step.itemID {
+            try db.execute(sql: """
+                UPDATE items SET status = 'failed', next_stage = NULL, last_error = 'cancelled', updated_at = ?
+                WHERE id = ? AND status NOT IN ('approved', 'rejected', 'failed')
+                """, arguments: [now, itemID])
+        }
+        let priority = try Int.fetchOne(db, sql: "SELECT priority FROM jobs WHERE id = ?", arguments: [execution.jobID]) ?? 1
+        _ = try publishCancelledIfIdle(db, execution: execution, priority: priority, now: now)
+    }
+
+    /// Queues the export of a cancelled execution once no worker holds one of its steps.
+    /// Returns how many steps are still held.
+    private func publishCancelledIfIdle(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws -> Int {
+        let held = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM steps WHERE execution_id = ? AND status = 'leased' AND stage <> 'export'
+            """, arguments: [execution.id]) ?? 0
+        if held == 0 {
+            try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
+        }
+        return held
+    }
+
+    static func jsonList(_ values: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: values)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+}
