@@ -71,7 +71,8 @@ public struct ReportPage: Sendable {
                 facts.append(.init(label: "Items", value: "\(counts.total) total · \(counts.approved) approved · "
                                    + "\(counts.rejected) rejected · \(counts.failed) failed"))
                 if let qc = summary.qc {
-                    facts.append(.init(label: "QC", value: qc.enabled ? "on: " + qc.checks.joined(separator: ", ") : "off"))
+                    let checks = qc.checks.isEmpty ? "" : ": " + qc.checks.joined(separator: ", ")
+                    facts.append(.init(label: "QC", value: qc.enabled ? "on" + checks : "off"))
                 }
                 facts += timingFacts()
                 if let usage = Self.usageText(summary.usage) { facts.append(.init(label: "Usage", value: usage)) }
