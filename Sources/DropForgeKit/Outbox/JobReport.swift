@@ -17,7 +17,7 @@ public enum JobReport {
     public static let contactSheetFile = "contact-sheet.png"
 
     /// Writes `report.html` (when `html`) and `contact-sheet.png` (when `contactSheet`, for image
-    /// jobs with at least one readable-looking image file; card jobs never get one) into `folder`,
+    /// jobs with at least one image file present; card jobs never get one) into `folder`,
     /// each by temp file + rename. `reviewFolder` is `outbox/review/<execution>/` — nil or missing
     /// when nothing was rejected. Returns the names written.
     @discardableResult
