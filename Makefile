@@ -7,7 +7,7 @@ BUILD_FLAGS ?=
 APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev
 BIN          = .build/debug/dropforge
 
-.PHONY: run test build deps clean defaults
+.PHONY: run test build deps clean defaults check-browser
 
 ## run: build, copy config/examples/* into inbox/ and drain them into outbox/ (offline defaults)
 run: build
@@ -35,6 +35,11 @@ deps:
 	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+
+## check-browser: render a real report.html in headless Chromium (Debian package, installed when
+## missing) to a PNG and check it; not part of `make test`. OUT=dir keeps the root and report.png there.
+check-browser: deps
+	SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/check-browser
 
 clean:
 	rm -rf .build

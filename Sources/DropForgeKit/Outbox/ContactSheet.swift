@@ -1,0 +1,129 @@
+import Foundation
+
+/// `contact-sheet.png`: every image of a job on one page, in item order, rejected ones marked,
+/// so a person can judge a batch at a glance (DESIGN §1).
+///
+/// The layout, and why:
+/// - a near-square grid — `columns = ⌈√count⌉`, `rows = ⌈count / columns⌉` — so the sheet
+///   looks like a sheet whatever the count (4 → 2×2, 5 → 3×2, 12 → 4×3);
+/// - square cells of up to 256 px with an 8 px gap, shrinking (to no less than 16 px) so
+///   neither side passes 4096 px: even a 1000-item job gives a sheet any viewer opens, and
+///   that dropforge's own PNG limits accept;
+/// - each image fitted into its cell with its aspect ratio kept, centred, by area average;
+/// - rejected: a thick red frame and a red cross over the cell, image still visible beneath;
+/// - failed (or an image that cannot be read): a flat grey cell with a dark grey cross;
+/// - the item number in the top-left corner (when cells are at least 48 px).
+/// Sources are decoded one at a time through `PNGCodec` with the given limits, so memory is one
+/// source plus the sheet; the output is a pure function of the inputs.
+public enum ContactSheet {
+    /// One cell: an item and where its image is.
+    public struct Cell: Sendable, Equatable {
+        public enum Mark: String, Sendable, Equatable { case approved, rejected, failed }
+
+        public var number: Int
+        /// The image's PNG file; nil when there is none (failed items, images not exported).
+        public var image: URL?
+        public var mark: Mark
+
+        public init(number: Int, image: URL?, mark: Mark) {
+            self.number = number
+            self.image = image
+            self.mark = mark
+        }
+    }
+
+    /// Where the cells go.
+    public struct Grid: Sendable, Equatable {
+        public var columns: Int
+        public var rows: Int
+        /// Side of a square cell, pixels.
+        public var cell: Int
+        public var gap: Int
+        public var width: Int { columns * (cell + gap) + gap }
+        public var height: Int { rows * (cell + gap) + gap }
+
+        /// Top-left corner of cell `index` (row-major).
+        public func origin(of index: Int) -> (x: Int, y: Int) {
+            (gap + (index % columns) * (cell + gap), gap + (index / columns) * (cell + gap))
+        }
+
+        /// Width of the rejected frame, and of the crosses.
+        public var markThickness: Int { max(3, cell / 32) }
+    }
+
+    public static let maxCell = 256
+    public static let minCell = 16
+    public static let gap = 8
+    public static let maxSide = 4096
+
+    static let sheetBackground: RGBAImage.Color = (32, 32, 32, 255)
+    static let cellBackground: RGBAImage.Color = (56, 56, 56, 255)
+    /// Rejected cells' frame and cross.
+    public static let rejectedColor: RGBAImage.Color = (220, 38, 38, 255)
+    /// Failed cells' fill.
+    public static let failedColor: RGBAImage.Color = (128, 128, 128, 255)
+    static let failedMark: RGBAImage.Color = (80, 80, 80, 255)
+
+    /// The grid for `count` cells (0 columns and rows for none).
+    public static func gridSize(count: Int) -> Grid {
+        guard count > 0 else { return Grid(columns: 0, rows: 0, cell: maxCell, gap: gap) }
+        var columns = 1
+        while columns * columns < count { columns += 1 }
+        let rows = (count + columns - 1) / columns
+        let fits = (maxSide - gap) / columns - gap
+        return Grid(columns: columns, rows: rows, cell: max(minCell, min(maxCell, fits)), gap: gap)
+    }
+
+    /// The sheet as PNG bytes. Throws when `cells` is empty; an unreadable image is drawn as a
+    /// grey cell rather than failing the sheet.
+    public static func render(cells: [Cell], limits: PNGLimits = .standard) throws -> Data {
+        guard !cells.isEmpty else { throw PNGError("a contact sheet needs at least one image") }
+        let grid = gridSize(count: cells.count)
+        var sheet = RGBAImage(width: grid.width, height: grid.height, fill: sheetBackground)
+        for (index, cell) in cells.enumerated() {
+            let (x, y) = grid.origin(of: index)
+            let source = cell.mark == .failed ? nil : cell.image.flatMap { try? decode($0, limits: limits) }
+            draw(cell, source: source, on: &sheet, at: x, y, grid: grid)
+        }
+        return try PNGCodec.encode(sheet)
+    }
+
+    private static func decode(_ url: URL, limits: PNGLimits) throws -> RGBAImage {
+        try PNGCodec.decode(Data(contentsOf: url), limits: limits).image
+    }
+
+    private static func draw(_ cell: Cell, source: RGBAImage?, on sheet: inout RGBAImage, at x: Int, _ y: Int, grid: Grid) {
+        let side = grid.cell, thickness = grid.markThickness
+        if let source {
+            sheet.fill(x: x, y: y, width: side, height: side, cellBackground)
+            // Fit inside the cell, aspect kept, at least one pixel each way.
+            let w: Int, h: Int
+            if source.width >= source.height {
+                w = side
+                h = max(1, (source.height * side + source.width / 2) / source.width)
+            } else {
+                h = side
+                w = max(1, (source.width * side + source.height / 2) / source.height)
+            }
+            sheet.draw(source, x: x + (side - w) / 2, y: y + (side - h) / 2, width: w, height: h, over: cellBackground)
+        } else {
+            sheet.fill(x: x, y: y, width: side, height: side, failedColor)
+            sheet.cross(x: x, y: y, width: side, height: side, thickness: max(2, thickness / 2), failedMark)
+        }
+        if cell.mark == .rejected {
+            sheet.cross(x: x, y: y, width: side, height: side, thickness: thickness, rejectedColor)
+            sheet.frame(x: x, y: y, width: side, height: side, thickness: thickness, rejectedColor)
+        }
+        label(cell.number, on: &sheet, at: x + thickness + 2, y + thickness + 2, cell: side)
+    }
+
+    /// White digits on a black box, so they read on any image.
+    private static func label(_ number: Int, on sheet: inout RGBAImage, at x: Int, _ y: Int, cell: Int) {
+        guard cell >= 48 else { return }
+        let scale = cell >= 128 ? 3 : 2
+        let text = String(number)
+        sheet.fill(x: x, y: y, width: BitmapDigits.width(of: text, scale: scale) + 2 * scale,
+                   height: BitmapDigits.height * scale + 2 * scale, (0, 0, 0, 255))
+        BitmapDigits.draw(text, into: &sheet, x: x + scale, y: y + scale, scale: scale, color: (255, 255, 255, 255))
+    }
+}
