@@ -80,7 +80,9 @@ public struct ExportStage: StageRunner {
 
         let steps = try store.steps(executionID: execution.id)
         var published = summaries
-        for index in published.indices where items[index].status == .approved && !isCard {
+        // A cancelled job keeps its partial work: every image made so far, rejected ones aside.
+        let partial = cancelled ? items.indices.filter { items[$0].status != .rejected && items[$0].imagePath != nil } : []
+        for index in published.indices where (items[index].status == .approved && !isCard) || partial.contains(index) {
             published[index].file = "images/\(itemFileStem(items[index].index)).png"
         }
         var jobSummary = JobSummary(
@@ -95,13 +97,17 @@ public struct ExportStage: StageRunner {
             settings: settings)
 
         let parent = failure == nil ? layout.results : layout.failures
+        let reviewFolder = counts.rejected > 0 ? layout.review.appendingPathComponent(execution.id, isDirectory: true) : nil
         let destination = try publisher.publishFolder(named: execution.id, into: parent) { folder in
             try copyManifest(of: job, to: folder.appendingPathComponent("manifest.\(job.manifestExt)"))
             try write(jobSummary, to: folder.appendingPathComponent("job.json"))
             if let failure {
                 try write(failure, to: folder.appendingPathComponent("error.json"))
-                // A cancelled job keeps its partial work: every image made so far, with its sidecar.
-                if cancelled { try writePartialWork(items: items, summaries: summaries, into: folder) }
+                if !partial.isEmpty { try writeImages(of: partial.map { (items[$0], published[$0]) }, into: folder, png: true) }
+                // Not on the last-resort path: the report may be what failed.
+                if failing == nil {
+                    try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
+                }
                 return
             }
             let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
@@ -115,22 +121,18 @@ public struct ExportStage: StageRunner {
                 jobSummary.items = published
                 try write(jobSummary, to: folder.appendingPathComponent("job.json"))
                 if formats.contains(.json) { try write(published, to: folder.appendingPathComponent("items.json")) }
+                try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
                 return
             }
-            let images = folder.appendingPathComponent("images", isDirectory: true)
-            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-            for (item, entry) in zip(items, published) where item.status == .approved {
-                if formats.contains(.png) {
-                    try copyImage(of: item, to: images.appendingPathComponent("\(itemFileStem(item.index)).png"))
-                }
-                try write(entry, to: images.appendingPathComponent("\(itemFileStem(item.index)).json"))
-            }
+            try writeImages(of: zip(items, published).filter { $0.0.status == .approved }, into: folder,
+                            png: formats.contains(.png))
             if formats.contains(.csv) {
                 try FileSystem.writeAtomically(Data(itemsCSV(published).utf8), to: folder.appendingPathComponent("items.csv"))
             }
             if formats.contains(.json) {
                 try write(published, to: folder.appendingPathComponent("items.json"))
             }
+            try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
         }
         let relative = layout.relativePath(destination)
         try publisher.appendIndex(job: job.id, execution: execution.id, status: status, path: relative, at: Date())
@@ -162,16 +164,13 @@ public struct ExportStage: StageRunner {
         return (summary, usage)
     }
 
-    private func writePartialWork(items: [ItemRecord], summaries: [ItemSummary], into folder: URL) throws {
-        let made = zip(items, summaries).filter { $0.0.imagePath != nil }
-        guard !made.isEmpty else { return }
+    /// `images/NNNN.png` (unless `png` is off) and the sidecar `images/NNNN.json` of each item.
+    private func writeImages(of entries: [(ItemRecord, ItemSummary)], into folder: URL, png: Bool) throws {
         let images = folder.appendingPathComponent("images", isDirectory: true)
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for (item, entry) in made {
-            var sidecar = entry
-            sidecar.file = "images/\(itemFileStem(item.index)).png"
-            try copyImage(of: item, to: folder.appendingPathComponent(sidecar.file!))
-            try write(sidecar, to: images.appendingPathComponent("\(itemFileStem(item.index)).json"))
+        for (item, entry) in entries {
+            if png { try copyImage(of: item, to: images.appendingPathComponent("\(itemFileStem(item.index)).png")) }
+            try write(entry, to: images.appendingPathComponent("\(itemFileStem(item.index)).json"))
         }
     }
 
