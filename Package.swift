@@ -31,6 +31,7 @@ let package = Package(
                 "PNGShim",
                 "CCurl",
                 "CurlShim",
+                "CXLSX",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),

@@ -5,7 +5,7 @@ import Foundation
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List jobs, show one, or read its log.",
-        subcommands: [List.self, Show.self, Logs.self],
+        subcommands: [List.self, Show.self, Logs.self, Export.self],
         defaultSubcommand: List.self)
 }
 
