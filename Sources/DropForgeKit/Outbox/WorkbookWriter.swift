@@ -73,9 +73,10 @@ public enum WorkbookWriter {
         properties.created = time_t(DropForge.creationDate().timeIntervalSince1970)
         try check(workbook_set_properties(workbook, &properties), "cannot set the document properties")
 
-        let bold = workbook_add_format(workbook)
+        guard let bold = workbook_add_format(workbook), let dateFormat = workbook_add_format(workbook) else {
+            throw Failure(message: "cannot add a cell format to \(destination.path): out of memory")
+        }
         format_set_bold(bold)
-        let dateFormat = workbook_add_format(workbook)
         format_set_num_format(dateFormat, "yyyy-mm-dd hh:mm:ss")
         for sheet in sheets {
             try write(sheet, into: workbook, bold: bold, dateFormat: dateFormat)
@@ -97,7 +98,7 @@ public enum WorkbookWriter {
     }
 
     private static func write(_ sheet: Sheet, into workbook: UnsafeMutablePointer<lxw_workbook>,
-                              bold: UnsafeMutablePointer<lxw_format>?, dateFormat: UnsafeMutablePointer<lxw_format>?) throws {
+                              bold: UnsafeMutablePointer<lxw_format>, dateFormat: UnsafeMutablePointer<lxw_format>) throws {
         try check(workbook_validate_sheet_name(workbook, sheet.name), "cannot name a sheet '\(sheet.name)'")
         guard let worksheet = workbook_add_worksheet(workbook, sheet.name) else {
             throw Failure(message: "cannot add the sheet '\(sheet.name)'")
