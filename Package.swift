@@ -31,6 +31,7 @@ let package = Package(
                 "PNGShim",
                 "CCurl",
                 "CurlShim",
+                "CXLSX",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
@@ -48,8 +49,19 @@ let package = Package(
         ),
         // Fake servers on 127.0.0.1 speaking the providers' protocols, shared by both test targets.
         .target(name: "FakeServers", dependencies: ["DropForgeKit"], path: "Tests/FakeServers"),
-        .testTarget(name: "DropForgeKitTests", dependencies: ["DropForgeKit", "FakeServers"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["DropForgeKit", "dropforge", "FakeServers"]),
+        // ZIPFoundation, Yams and SwiftCSV: independent readers of what the exports write.
+        .testTarget(
+            name: "DropForgeKitTests",
+            dependencies: [
+                "DropForgeKit", "FakeServers",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ],
+            exclude: ["Fixtures"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["DropForgeKit", "dropforge", "FakeServers", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ],
     swiftLanguageModes: [.v5]
 )

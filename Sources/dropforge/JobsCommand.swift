@@ -10,7 +10,7 @@ struct Jobs: ParsableCommand {
             the first is <job>, a retry or rerun makes <job>.2, <job>.3, … and never touches the others.
             IDs may be given whole, as an execution id, or as a unique prefix.
             """,
-        subcommands: [List.self, Show.self, Logs.self, Cancel.self, Retry.self, Rerun.self, Delete.self],
+        subcommands: [List.self, Show.self, Logs.self, Cancel.self, Retry.self, Rerun.self, Export.self, Delete.self],
         defaultSubcommand: List.self)
 }
 

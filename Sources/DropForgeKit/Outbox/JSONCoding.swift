@@ -40,7 +40,17 @@ public enum JSONCoding {
 public enum Timestamp {
     private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
-    public static func iso8601(_ date: Date) -> String { style.format(date) }
+    /// Rounded to the nearest millisecond by hand, so that formatting what `parse` read gives
+    /// the same text back (the formatter truncates, and a parsed `.810` is `.80999…`).
+    public static func iso8601(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let whole = fraction < 0 ? (seconds - 1, fraction + 1000) : (seconds, fraction)
+        let text = wholeSeconds.format(Date(timeIntervalSince1970: TimeInterval(whole.0)))
+        return text.dropLast() + String(format: ".%03dZ", whole.1)
+    }
+
+    private static let wholeSeconds = Date.ISO8601FormatStyle()
 
     public static func parse(_ text: String) -> Date? {
         (try? style.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))

@@ -44,23 +44,12 @@ public struct ExportStage: StageRunner {
         let execution = lease.execution
         let settings = execution.settings.flatMap { try? JSONCoding.decode(JobSettings.self, from: $0) }
         let items = failing == nil ? try store.items(executionID: execution.id) : []
-        let described = try items.map { try summary(of: $0, provider: settings?.generate.provider ?? "local") }
+        let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local", prices: prices) }
         let summaries = described.map(\.summary)
-        let counts = JobSummary.Counts(
-            total: items.count,
-            approved: items.filter { $0.status == .approved }.count,
-            rejected: items.filter { $0.status == .rejected }.count,
-            failed: items.filter { $0.status == .failed }.count)
-
+        let counts = JobSummary.Counts(items: items)
         var failure = try failing ?? execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) }
-        if failure == nil && counts.approved == 0 {
-            failure = counts.rejected > 0
-                ? StageFailure(stage: "quality", code: "qc_rejected_all",
-                               message: "all \(counts.rejected) item(s) failed quality checks; they wait in review/\(execution.id)/",
-                               attempts: 1)
-                : StageFailure(stage: "generate", code: "items_failed",
-                               message: "no item could be made: " + (items.compactMap(\.lastError).first ?? "unknown error"),
-                               attempts: items.map(\.attempts).max() ?? 1)
+        if failure == nil {
+            failure = StageFailure.noApprovedItem(counts: counts, items: items, executionID: execution.id)
         }
         let cancelled = execution.cancelledAt != nil && failing == nil
         let status: JobStatus = failure == nil ? .completed : cancelled ? .cancelled : .failed
@@ -129,6 +118,9 @@ public struct ExportStage: StageRunner {
             if formats.contains(.csv) {
                 try FileSystem.writeAtomically(Data(itemsCSV(published).utf8), to: folder.appendingPathComponent("items.csv"))
             }
+            if formats.contains(.xlsx) {
+                try JobExport(summary: jobSummary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
+            }
             if formats.contains(.json) {
                 try write(published, to: folder.appendingPathComponent("items.json"))
             }
@@ -144,24 +136,6 @@ public struct ExportStage: StageRunner {
         // Failed items keep their checkpoints for `jobs retry`; `jobs delete` removes them.
         if counts.failed == 0 { try? FileManager.default.removeItem(at: layout.workFolder(execution: execution.id)) }
         return .published(status: status, outboxPath: relative)
-    }
-
-    /// The item's entry in `job.json` and the provider calls made for it.
-    private func summary(of item: ItemRecord, provider: String) throws -> (summary: ItemSummary, usage: [UsageRecord]) {
-        let plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
-        let metadata = try item.metadata.map { try JSONCoding.decode(ImageMetadata.self, from: $0) }
-        let checks = try item.qcChecks.map { try JSONCoding.decode([QualityCheckResult].self, from: $0) } ?? []
-        // The same calls `ItemRecord.usageRecords()` collects, from what is decoded here already.
-        let usage = (plan.usage ?? []) + checks.compactMap(\.usage) + (metadata?.usage ?? [])
-        let summary = ItemSummary(
-            item: item.index + 1, status: item.status, file: nil, prompt: plan.prompt, negative: plan.negative,
-            seed: plan.seed, width: plan.width, height: plan.height, aspectRatio: plan.aspectRatio,
-            keyword: plan.keyword, provider: provider,
-            qc: item.qcStatus.map { .init(status: $0, reason: item.qcReason, checks: checks) },
-            title: metadata?.title, description: metadata?.description, tags: metadata?.tags,
-            attempts: item.attempts, error: item.lastError,
-            usage: usage.isEmpty ? nil : JobSummary.Usage(usage, prices: prices))
-        return (summary, usage)
     }
 
     /// `images/NNNN.png` (unless `png` is off) and the sidecar `images/NNNN.json` of each item.

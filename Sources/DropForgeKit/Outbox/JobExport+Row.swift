@@ -1,0 +1,65 @@
+import Foundation
+
+extension JobExport {
+    /// One item of one execution: a row of the CSV and of the workbook's "Images" sheet.
+    public struct Row: Codable, Sendable, Equatable {
+        /// 1-based, as in the file names (`images/0001.png` is item 1).
+        public var item: Int
+        public var execution: String
+        public var status: ItemStatus
+        public var prompt: String
+        public var seed: UInt32
+        /// `passed` or `rejected`; nil when QC did not run on the item.
+        public var qcStatus: String?
+        public var qcReason: String?
+        /// Where the item's image is published, relative to the root: `outbox/results/<execution>/images/NNNN.png`
+        /// when approved, `outbox/review/<execution>/NNNN.png` when rejected; nil when it is in neither.
+        public var path: String?
+        public var title: String?
+        public var description: String?
+        public var tags: [String]
+        /// When the item reached its status (made, checked, described; or reviewed).
+        public var created: Date
+
+        enum CodingKeys: String, CodingKey {
+            case item, execution, status, prompt, seed, qcStatus = "qc_status", qcReason = "qc_reason", path
+            case title, description, tags, created
+        }
+
+        /// `folder` is the execution's results folder relative to the root, nil when it was not
+        /// published there; `summary.file` is relative to it.
+        public init(_ summary: ItemSummary, execution: String, folder: String?, created: Date) {
+            item = summary.item
+            self.execution = execution
+            status = summary.status
+            prompt = summary.prompt
+            seed = summary.seed
+            qcStatus = summary.qc?.status
+            qcReason = summary.qc?.reason
+            switch summary.status {
+            case .approved: path = folder.flatMap { folder in summary.file.map { "\(folder)/\($0)" } }
+            case .rejected: path = "\(JobExport.reviewFolder)/\(execution)/\(itemFileStem(summary.item - 1)).png"
+            default: path = nil
+            }
+            title = summary.title
+            description = summary.description
+            tags = summary.tags ?? []
+            self.created = created
+        }
+
+        /// The columns of the CSV and of the "Images" sheet, with the sheet's column widths.
+        public static let columns: [WorkbookWriter.Column] = [
+            .init("item", width: 6), .init("execution", width: 28), .init("status", width: 10),
+            .init("prompt", width: 60), .init("seed", width: 12), .init("qc_status", width: 10),
+            .init("qc_reason", width: 40), .init("path", width: 50), .init("title", width: 30),
+            .init("description", width: 60), .init("tags", width: 40), .init("created", width: 20),
+        ]
+
+        /// The row's cells, in ``columns`` order: numbers stay numbers, tags are joined by ", ".
+        public var cells: [WorkbookWriter.Cell] {
+            [.number(Double(item)), .text(execution), .text(status.rawValue), .text(prompt), .number(Double(seed)),
+             .text(qcStatus ?? ""), .text(qcReason ?? ""), .text(path ?? ""), .text(title ?? ""),
+             .text(description ?? ""), .text(tags.joined(separator: ", ")), .date(created)]
+        }
+    }
+}
