@@ -88,6 +88,8 @@ public final class FakeHTTPServer: @unchecked Sendable {
         public var bytesSent: Int
         /// True when a write failed because the client closed or reset the connection early.
         public var clientHungUp: Bool
+        /// When the server closed the connection (after the reply, or when the client hung up).
+        public var endedAt: Date? = nil
     }
 
     public typealias Handler = @Sendable (RecordedRequest) -> FakeResponse
@@ -204,6 +206,7 @@ public final class FakeHTTPServer: @unchecked Sendable {
         var exchange = Exchange(request: nil, bytesSent: 0, clientHungUp: false)
         defer {
             close(fd)
+            exchange.endedAt = Date()
             state.lock()
             finished.append(exchange)
             state.broadcast()
