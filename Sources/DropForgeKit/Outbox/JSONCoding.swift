@@ -63,7 +63,7 @@ public enum Timestamp {
         if let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount >= 0 {
             return now.addingTimeInterval(-amount * unit)
         }
-        if let day = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return day }
+        if text.count == 10, let day = try? Date.ISO8601FormatStyle().year().month().day().parse(text) { return day }
         return parse(text)
     }
 }
