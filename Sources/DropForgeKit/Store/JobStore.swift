@@ -74,8 +74,16 @@ public struct QueueSummary: Sendable, Codable, Equatable {
         public var leased: Int
         public var oldestWaitingSeconds: Double?
     }
+    /// Items and jobs that ended within the last `minutes`.
+    public struct Throughput: Sendable, Codable, Equatable {
+        public var minutes: Int
+        public var items: Int
+        public var jobs: Int
+    }
     public var jobs: [String: Int]
     public var stages: [StageQueue]
+    /// Over the last 1, 5 and 15 minutes.
+    public var throughput: [Throughput] = []
 
     public var openSteps: Int { stages.reduce(0) { $0 + $1.runnable + $1.delayed + $1.leased } }
 }

@@ -322,7 +322,15 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 stages.append(.init(stage: stage.rawValue, runnable: runnable, delayed: delayed, leased: leased,
                                     oldestWaitingSeconds: oldest.map { now.timeIntervalSince($0) }))
             }
-            return QueueSummary(jobs: jobs, stages: stages)
+            let throughput = try [1, 5, 15].map { minutes in
+                let since = now.addingTimeInterval(-Double(minutes) * 60)
+                let items = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(*) FROM items WHERE status IN ('approved', 'rejected', 'failed') AND updated_at >= ?
+                    """, arguments: [since]) ?? 0
+                let finished = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE finished_at >= ?", arguments: [since]) ?? 0
+                return QueueSummary.Throughput(minutes: minutes, items: items, jobs: finished)
+            }
+            return QueueSummary(jobs: jobs, stages: stages, throughput: throughput)
         }
     }
 
