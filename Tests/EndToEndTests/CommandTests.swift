@@ -98,6 +98,16 @@ final class CommandTests: XCTestCase {
         let second = try root.run(["watch"], timeout: 10)
         XCTAssertEqual(second.status, 2)
         XCTAssertTrue(second.stderr.contains("already running"), second.stderr)
+
+        // A drain beside the running watch: both claim from one inbox; each job is published once.
+        for index in 0..<6 {
+            try root.drop("beside-\(index).yaml", imagesManifest(name: "beside-\(index)", count: 2, seed: index))
+        }
+        let drain = try root.run(["drain"], timeout: 60)
+        XCTAssertEqual(drain.status, 0, drain.stderr)
+        XCTAssertTrue(root.wait(20) { root.results.count == 7 }, "\(root.results)")
+        XCTAssertEqual(Set(try root.publishedManifests()).count, 7, "each manifest published exactly once")
+        XCTAssertEqual(root.failures, [])
         watch.signal(SIGINT)
         XCTAssertTrue(watch.waitForExit(10))
         XCTAssertEqual(watch.result().status, 0)
