@@ -61,7 +61,8 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DropForgeKit", "dropforge", "FakeServers", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["DropForgeKit", "dropforge", "FakeServers", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                           .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -109,7 +109,7 @@ public struct ExportStage: StageRunner {
                 }
                 jobSummary.items = published
                 try write(jobSummary, to: folder.appendingPathComponent("job.json"))
-                if formats.contains(.json) { try write(published, to: folder.appendingPathComponent("items.json")) }
+                try writeLists(published, formats: formats, into: folder)
                 try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
                 return
             }
@@ -121,9 +121,7 @@ public struct ExportStage: StageRunner {
             if formats.contains(.xlsx) {
                 try JobExport(summary: jobSummary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
             }
-            if formats.contains(.json) {
-                try write(published, to: folder.appendingPathComponent("items.json"))
-            }
+            try writeLists(published, formats: formats, into: folder)
             try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
         }
         let relative = layout.relativePath(destination)
@@ -136,6 +134,14 @@ public struct ExportStage: StageRunner {
         // Failed items keep their checkpoints for `jobs retry`; `jobs delete` removes them.
         if counts.failed == 0 { try? FileManager.default.removeItem(at: layout.workFolder(execution: execution.id)) }
         return .published(status: status, outboxPath: relative)
+    }
+
+    /// `items.json` and `items.yaml`: the items of `job.json`, for tools that want only them.
+    private func writeLists(_ items: [ItemSummary], formats: Set<JobSettings.ExportFormat>, into folder: URL) throws {
+        if formats.contains(.json) { try write(items, to: folder.appendingPathComponent("items.json")) }
+        if formats.contains(.yaml) {
+            try FileSystem.writeAtomically(Data(try YAMLCoding.encode(items).utf8), to: folder.appendingPathComponent("items.yaml"))
+        }
     }
 
     /// `images/NNNN.png` (unless `png` is off) and the sidecar `images/NNNN.json` of each item.
