@@ -9,6 +9,7 @@ public struct JobDetail: Encodable, Sendable {
         public var status: JobStatus
         public var outbox: String?
         public var failure: StageFailure?
+        public var cancelled: Date?
         public var settings: JobSettings?
         /// Seconds per stage, summed over its steps.
         public var stages: [String: Double]
@@ -35,7 +36,9 @@ public struct JobDetail: Encodable, Sendable {
         public var size: String
         public var qc: String?
         public var reason: String?
-        public var image: String?
+        /// Where the item is published, relative to the root (`results/…/images/NNNN.png`, or
+        /// `review/…` for a rejected one); nil while it is not in the outbox.
+        public var path: String?
         public var attempts: Int
         public var error: String?
     }
@@ -54,6 +57,9 @@ public struct JobDetail: Encodable, Sendable {
     }
 
     public static func load(_ job: JobRecord, from store: JobStore, prices: [String: ModelPrice] = [:]) throws -> JobDetail {
+        // The published paths, worked out once for `jobs export` and here.
+        let rows = try JobExport.load(job, from: store).items
+        let paths = Dictionary(rows.map { ("\($0.execution)#\($0.item)", $0.path) }, uniquingKeysWith: { first, _ in first })
         let executions = try store.executions(jobID: job.id).map { execution -> Execution in
             let items = try store.items(executionID: execution.id)
             let steps = try store.steps(executionID: execution.id)
@@ -63,6 +69,7 @@ public struct JobDetail: Encodable, Sendable {
                 id: execution.id, number: execution.number, parent: execution.parentID, status: execution.status,
                 outbox: execution.outboxPath,
                 failure: try execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) },
+                cancelled: execution.cancelledAt,
                 settings: try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) },
                 stages: StepRecord.secondsByStage(steps),
                 usage: total.usage,
@@ -75,7 +82,7 @@ public struct JobDetail: Encodable, Sendable {
                     let plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
                     return Item(item: item.index + 1, status: item.status, prompt: plan.prompt, seed: plan.seed,
                                 size: "\(plan.width)x\(plan.height)", qc: item.qcStatus, reason: item.qcReason,
-                                image: item.imagePath, attempts: item.attempts, error: item.lastError)
+                                path: paths["\(execution.id)#\(item.index + 1)"] ?? nil, attempts: item.attempts, error: item.lastError)
                 })
         }
         return JobDetail(job: job.id, name: job.name, manifest: job.sourceName, manifestID: job.manifestID,
@@ -91,6 +98,9 @@ public struct JobDetail: Encodable, Sendable {
             lines.append("")
             lines.append("execution \(execution.number): \(execution.id) — \(execution.status.rawValue)"
                          + (execution.outbox.map { " → \($0)" } ?? ""))
+            if let cancelled = execution.cancelled {
+                lines.append("  cancelled at \(Timestamp.iso8601(cancelled))")
+            }
             if let failure = execution.failure {
                 lines.append("  error: \(failure.stage) \(failure.code): \(failure.message)")
             }
@@ -117,8 +127,10 @@ public struct JobDetail: Encodable, Sendable {
             for item in execution.items {
                 var line = "  #\(itemFileStem(item.item - 1)) \(item.status.rawValue) \(item.size) seed \(item.seed)"
                 if let qc = item.qc { line += " qc \(qc)" + (item.reason.map { " (\($0))" } ?? "") }
+                if let error = item.error, item.status == .failed { line += " — \(error)" }
                 lines.append(line)
                 lines.append("        \(item.prompt)")
+                if let path = item.path { lines.append("        → \(path)") }
             }
         }
         return lines.joined(separator: "\n")
