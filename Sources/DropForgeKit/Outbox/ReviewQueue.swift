@@ -153,7 +153,8 @@ public struct ReviewQueue: Sendable {
         }
     }
 
-    /// Runs QC again on the item — on its image in review, or with `regenerate` on a new image made
+    /// Runs QC again on the item — on its image in review (which may have been fixed by hand:
+    /// its hash is taken afresh), or with `regenerate` on a new image made
     /// with `seed` (a random one when nil) by the execution's provider. A pass publishes it like
     /// an approval (after the metadata stage, when the execution runs it); a failure leaves it in
     /// review with the new verdict (and the new image).
@@ -166,6 +167,10 @@ public struct ReviewQueue: Sendable {
             try requireApprovable(target)
             var item = target.item
             item.imagePath = layout.relativePath(reviewFile(target))
+            // The image may have been fixed by hand in review/: its hash is taken afresh.
+            if let pixels = try? PNGCodec.decode(Data(contentsOf: reviewFile(target)), limits: config.limits.pngLimits).image {
+                item.dhash = Int64(bitPattern: ImageAnalysis.differenceHash(pixels))
+            }
             if regenerate {
                 var plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
                 plan.seed = seed ?? UInt32.random(in: 0...UInt32.max)
