@@ -116,7 +116,7 @@ public struct ExportStage: StageRunner {
             try writeImages(of: zip(items, published).filter { $0.0.status == .approved }, into: folder,
                             png: formats.contains(.png))
             if formats.contains(.csv) {
-                try FileSystem.writeAtomically(Data(itemsCSV(published).utf8), to: folder.appendingPathComponent("items.csv"))
+                try FileSystem.writeAtomically(Data(Self.itemsCSV(published).utf8), to: folder.appendingPathComponent("items.csv"))
             }
             if formats.contains(.xlsx) {
                 try JobExport(summary: jobSummary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
@@ -175,7 +175,8 @@ public struct ExportStage: StageRunner {
         try FileSystem.writeAtomically(data, to: url)
     }
 
-    private func itemsCSV(_ items: [ItemSummary]) -> String {
+    /// `items.csv`: one row per item (also rewritten by the review queue).
+    static func itemsCSV(_ items: [ItemSummary]) -> String {
         var csv = CSVWriter(header: ["item", "status", "file", "prompt", "negative", "seed", "width", "height",
                                      "aspect_ratio", "keyword", "qc_status", "qc_reason", "title", "description", "tags"])
         for item in items {

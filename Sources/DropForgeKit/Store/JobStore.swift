@@ -119,6 +119,19 @@ public protocol JobStore: AnyObject, Sendable {
     /// executions that were removed, so their folders can go too.
     func delete(jobID: String) throws -> [ExecutionRecord]
 
+    // Review queue
+    /// Rejected items of published executions (of one job when `jobID` is set) that were not
+    /// dismissed, oldest execution first: the candidates for `review list`.
+    func reviewItems(jobID: String?) throws -> [ReviewItem]
+    /// One item of an execution by its 0-based index, whatever its status.
+    func reviewItem(executionID: String, index: Int) throws -> ReviewItem?
+    /// Records a review decision in one transaction: the item's new row (status, QC verdict,
+    /// plan, image, metadata) and, with `publication`, the execution's new status and folder —
+    /// and its job's, when it is the job's newest execution. False, changing nothing, when the
+    /// item's status or QC status is no longer `original`'s (another review got there first).
+    func recordReview(_ item: ItemRecord, replacing original: ItemRecord, publication: ReviewPublication?,
+                      now: Date) throws -> Bool
+
     // Reading
     func jobs(matching filter: JobFilter) throws -> [JobRecord]
     func job(id: String) throws -> JobRecord?

@@ -1,0 +1,314 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The review queue (DESIGN §1, §4): items that failed QC wait in `review/<execution>/` as
+/// `NNNN.png` with their verdict `NNNN.json`. People decide on them here:
+/// - approve: the image (metadata embedded, when the execution describes images) is published
+///   into `results/<execution>/images/` by rename, `job.json` and the other files that list items
+///   are replaced by rename, and `index.jsonl` gains a line. A `qc_rejected_all` execution —
+///   published under `failures/` — gets its `results/` folder, built in staging and renamed into
+///   place, and leaves `failures/`.
+/// - dismiss (`review reject`): the item's files leave `review/` for good; it stays rejected.
+/// - retry: QC again on the same image, or on a new one (`regenerate`); a pass publishes it
+///   like an approval, a failure leaves it in review with the new verdict.
+///
+/// Review commands take a lock beside the store, so two of them never rewrite one `job.json`
+/// at once. Outbox files change first and the store records the decision after, the order the
+/// export stage follows: downstream tools, which read the outbox, never see a half-made change.
+public struct ReviewQueue: Sendable {
+    /// One item waiting in review, as `review list` shows it.
+    public struct Entry: Codable, Sendable, Equatable {
+        /// `<execution>/NNNN`: what the other review commands take.
+        public var item: String
+        public var job: String
+        public var execution: String
+        public var number: Int
+        public var kind: String
+        /// The execution's status: `failed` when no item of it was approved (`qc_rejected_all`).
+        public var executionStatus: JobStatus
+        public var reason: String?
+        public var prompt: String
+        public var seed: UInt32
+        /// `outbox/review/<execution>/NNNN.png`, relative to the root.
+        public var file: String
+
+        enum CodingKeys: String, CodingKey {
+            case item, job, execution, number, kind, executionStatus = "execution_status", reason, prompt, seed, file
+        }
+    }
+
+    /// What a review command did to one item.
+    public struct Outcome: Codable, Sendable, Equatable {
+        public var item: String
+        /// `approved`, `dismissed`, `passed` (a retry that passed, now published) or `rejected`
+        /// (a retry that failed again; still in review).
+        public var action: String
+        public var status: ItemStatus
+        public var qcStatus: String?
+        public var reason: String?
+        public var seed: UInt32
+        /// Where the image is now, relative to the root (nil once dismissed).
+        public var file: String?
+        /// The execution's outbox folder after the decision.
+        public var folder: String?
+
+        enum CodingKeys: String, CodingKey {
+            case item, action, status, qcStatus = "qc_status", reason, seed, file, folder
+        }
+    }
+
+    let layout: RootLayout
+    let config: DropforgeConfig
+    let store: JobStore
+    let log: EventLog
+    let publisher: OutboxPublisher
+    let providers: ProviderRegistry
+
+    /// `log` defaults to one that writes the job log (store and `outbox/logs/`) but prints nothing,
+    /// so a command's `--json` output stays clean.
+    public init(layout: RootLayout, config: DropforgeConfig, store: JobStore, log: EventLog? = nil) {
+        self.layout = layout
+        self.config = config
+        self.store = store
+        self.log = log ?? EventLog(store: store, layout: layout,
+                                   logger: Logger(label: "dropforge.review") { _ in SwiftLogNoOpLogHandler() })
+        publisher = OutboxPublisher(layout: layout)
+        providers = ProviderRegistry(config: config, layout: layout)
+    }
+
+    // MARK: Listing
+
+    /// Items waiting in review: rejected, not dismissed, their execution published and their
+    /// image still in `review/<execution>/`. One job's only when `jobID` is set.
+    public func waiting(jobID: String? = nil) throws -> [Entry] {
+        try store.reviewItems(jobID: jobID).compactMap { target in
+            let file = reviewFile(target)
+            guard FileManager.default.fileExists(atPath: file.path) else { return nil }
+            let plan = try? JSONCoding.decode(ItemPlan.self, from: target.item.plan)
+            return Entry(item: name(target), job: target.job.id, execution: target.execution.id,
+                         number: target.item.index + 1, kind: target.job.kind, executionStatus: target.execution.status,
+                         reason: target.item.qcReason, prompt: plan?.prompt ?? "", seed: plan?.seed ?? 0,
+                         file: layout.relativePath(file))
+        }
+    }
+
+    /// The item `reference` names (see ``ReviewReference``), whatever its status.
+    public func find(_ reference: String) throws -> ReviewItem {
+        guard let parsed = ReviewReference(reference) else { throw ReviewRefusal.badReference(reference) }
+        let index = parsed.number - 1
+        if let found = try store.reviewItem(executionID: parsed.execution, index: index) { return found }
+        let executions = Set(try store.reviewItems(jobID: nil).map(\.execution.id)).filter { $0.hasPrefix(parsed.execution) }
+        if executions.count == 1, let found = try store.reviewItem(executionID: executions.first!, index: index) {
+            return found
+        }
+        throw ReviewRefusal.notFound(reference)
+    }
+
+    // MARK: Decisions
+
+    /// Publishes a rejected item into `results/<execution>/` (see the type's documentation).
+    /// The item's QC status becomes `approved` and its reason keeps what QC said.
+    @discardableResult
+    public func approve(_ reference: String, now: Date = Date()) throws -> Outcome {
+        try withLock {
+            let target = try find(reference)
+            try requireWaiting(target)
+            try requireImages(target)
+            try requireApprovable(target)
+            var item = target.item
+            item.status = .approved
+            item.qcStatus = "approved"
+            item.qcReason = "approved in review; QC said: \(target.item.qcReason ?? "rejected")"
+            item.imagePath = layout.relativePath(reviewFile(target))
+            return try publish(target, as: item, action: "approved", now: now)
+        }
+    }
+
+    /// Dismisses a rejected item for good: its files leave `review/<execution>/` (renamed away,
+    /// then deleted), its QC status becomes `dismissed`, and the execution's `job.json` and report
+    /// say so. Approved items are refused: what is in `results/` stays published.
+    @discardableResult
+    public func dismiss(_ reference: String, now: Date = Date()) throws -> Outcome {
+        try withLock {
+            let target = try find(reference)
+            if target.item.status == .approved {
+                throw ReviewRefusal.notWaiting(item: name(target), why: "it is approved and published in \(target.execution.outboxPath ?? "results/"); published items are not taken back (downstream tools may have read them)")
+            }
+            try requireWaiting(target)
+            var item = target.item
+            item.qcStatus = "dismissed"
+            item.qcReason = "dismissed in review; QC said: \(target.item.qcReason ?? "rejected")"
+            item.imagePath = nil
+            for file in reviewFiles(target) { try FileSystem.removeByRename(file, staging: layout.staging) }
+            removeReviewFolderIfEmpty(target)
+            let folder = try rewritePublished(target, items: try itemsReplacing(item, in: target))
+            try record(item, replacing: target.item, publication: nil, now: now)
+            try appendIndex(target, folder: folder, now: now)
+            log.record(.info, job: target.job.id, execution: target.execution.id, item: item.index + 1,
+                       event: "review_dismissed", message: "dismissed in review: \(name(target))")
+            return outcome(target, item, action: "dismissed", folder: folder)
+        }
+    }
+
+    /// Runs QC again on the item — on its image in review (which may have been fixed by hand:
+    /// its hash is taken afresh), or with `regenerate` on a new image made
+    /// with `seed` (a random one when nil) by the execution's provider. A pass publishes it like
+    /// an approval (after the metadata stage, when the execution runs it); a failure leaves it in
+    /// review with the new verdict (and the new image).
+    @discardableResult
+    public func retry(_ reference: String, regenerate: Bool, seed: UInt32? = nil, now: Date = Date()) throws -> Outcome {
+        try withLock {
+            let target = try find(reference)
+            try requireWaiting(target)
+            try requireImages(target)
+            try requireApprovable(target)
+            var item = target.item
+            item.imagePath = layout.relativePath(reviewFile(target))
+            // The image may have been fixed by hand in review/: its hash is taken afresh.
+            if let pixels = try? PNGCodec.decode(Data(contentsOf: reviewFile(target)), limits: config.limits.pngLimits).image {
+                item.dhash = Int64(bitPattern: ImageAnalysis.differenceHash(pixels))
+            }
+            if regenerate {
+                var plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
+                plan.seed = seed ?? UInt32.random(in: 0...UInt32.max)
+                item.plan = try JSONCoding.encode(plan)
+                try FileManager.default.createDirectory(at: layout.workFolder(execution: target.execution.id),
+                                                        withIntermediateDirectories: true)
+                let generate = GenerateStage(layout: layout, providers: providers)
+                guard case .generated(let path, let dhash) = try generate.run(lease(target, item, .generate, now)) else {
+                    throw StepError.permanent("generate_failed", "the generate stage made no image")
+                }
+                item.imagePath = path
+                item.dhash = dhash
+                item.metadata = nil
+            }
+            let quality = QualityStage(layout: layout, store: store, limits: config.limits.pngLimits, providers: providers)
+            guard case .checked(let passed, let reason, let checks) = try quality.run(lease(target, item, .quality, now)) else {
+                throw StepError.permanent("quality_failed", "the quality stage gave no verdict")
+            }
+            item.qcReason = reason
+            item.qcChecks = checks
+            item.attempts += 1
+            if passed {
+                item.status = .approved
+                item.qcStatus = "passed"
+                return try publish(target, as: item, action: "passed", now: now)
+            }
+            item.qcStatus = "rejected"
+            return try keepInReview(target, as: item, now: now)
+        }
+    }
+
+    // MARK: Checks
+
+    func requireWaiting(_ target: ReviewItem) throws {
+        let item = name(target)
+        switch (target.item.status, target.item.qcStatus) {
+        case (.rejected, "dismissed"):
+            throw ReviewRefusal.notWaiting(item: item, why: "it was dismissed")
+        case (.rejected, _):
+            break
+        case (.approved, _):
+            throw ReviewRefusal.notWaiting(item: item, why: "it is approved (\(target.execution.outboxPath ?? "results"))")
+        case (let status, _):
+            throw ReviewRefusal.notWaiting(item: item, why: "it is \(status.rawValue), not rejected by QC")
+        }
+        guard target.execution.outboxPath != nil else {
+            throw ReviewRefusal.notWaiting(item: item, why: "its job is still running")
+        }
+        guard FileManager.default.fileExists(atPath: reviewFile(target).path) else {
+            throw ReviewRefusal.notWaiting(item: item, why: "\(layout.relativePath(reviewFile(target))) is missing")
+        }
+    }
+
+    func requireImages(_ target: ReviewItem) throws {
+        if target.job.kind == JobSettings.Kind.card.rawValue { throw ReviewRefusal.cardItem(item: name(target)) }
+    }
+
+    /// Only what QC alone kept from `results/` can be published: a completed execution, or one
+    /// that failed because every item was rejected (`qc_rejected_all`).
+    func requireApprovable(_ target: ReviewItem) throws {
+        let execution = target.execution
+        if execution.cancelledAt != nil {
+            throw ReviewRefusal.notApprovable(item: name(target), why: "its execution was cancelled")
+        }
+        if execution.status == .completed, exists(resultsFolder(target)) { return }
+        if execution.status == .failed, execution.failure == nil, exists(failuresFolder(target)) { return }
+        let code = (try? execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) })??.code
+        throw ReviewRefusal.notApprovable(item: name(target), why: "its execution \(execution.status.rawValue)"
+            + (code.map { " (\($0))" } ?? "") + " for another reason than quality checks")
+    }
+
+    // MARK: Helpers
+
+    /// `<execution>/NNNN`.
+    func name(_ target: ReviewItem) -> String {
+        "\(target.execution.id)/\(itemFileStem(target.item.index))"
+    }
+
+    func reviewFolder(_ target: ReviewItem) -> URL {
+        layout.review.appendingPathComponent(target.execution.id, isDirectory: true)
+    }
+
+    func reviewFile(_ target: ReviewItem) -> URL {
+        reviewFolder(target).appendingPathComponent("\(itemFileStem(target.item.index)).png")
+    }
+
+    /// The image, its sidecar and (card items) the card JSON.
+    func reviewFiles(_ target: ReviewItem) -> [URL] {
+        let stem = itemFileStem(target.item.index)
+        return ["png", "json", "card.json"].map { reviewFolder(target).appendingPathComponent("\(stem).\($0)") }
+            .filter(exists)
+    }
+
+    func resultsFolder(_ target: ReviewItem) -> URL {
+        layout.results.appendingPathComponent(target.execution.id, isDirectory: true)
+    }
+
+    func failuresFolder(_ target: ReviewItem) -> URL {
+        layout.failures.appendingPathComponent(target.execution.id, isDirectory: true)
+    }
+
+    func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+
+    func removeReviewFolderIfEmpty(_ target: ReviewItem) {
+        let folder = reviewFolder(target)
+        if (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+            rmdir(folder.path)
+        }
+    }
+
+    func outcome(_ target: ReviewItem, _ item: ItemRecord, action: String, folder: String?) -> Outcome {
+        let plan = try? JSONCoding.decode(ItemPlan.self, from: item.plan)
+        return Outcome(item: name(target), action: action, status: item.status, qcStatus: item.qcStatus,
+                       reason: item.qcReason, seed: plan?.seed ?? 0, file: item.imagePath, folder: folder)
+    }
+
+    func record(_ item: ItemRecord, replacing original: ItemRecord, publication: ReviewPublication?, now: Date) throws {
+        guard try store.recordReview(item, replacing: original, publication: publication, now: now) else {
+            throw ReviewRefusal.changedMeanwhile(item: "\(item.executionID)/\(itemFileStem(item.index))")
+        }
+    }
+
+    /// A lease for running one stage in this process on `item` (never queued in the store).
+    func lease(_ target: ReviewItem, _ item: ItemRecord, _ stage: Stage, _ now: Date) -> StepLease {
+        let step = StepRecord(id: nil, executionID: target.execution.id, itemID: item.id, stage: stage, status: .leased,
+                              priority: target.job.priority, attempts: 1, notBefore: now, leaseOwner: nil,
+                              leaseExpires: nil, createdAt: now, startedAt: now, finishedAt: nil, lastError: nil)
+        return StepLease(step: step, job: target.job, execution: target.execution, item: item)
+    }
+
+    /// Serialises review commands on a root: each reads and replaces whole `job.json` files.
+    func withLock<T>(_ body: () throws -> T) throws -> T {
+        try FileManager.default.createDirectory(at: layout.state, withIntermediateDirectories: true)
+        let path = layout.state.appendingPathComponent("review.lock").path
+        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileSystem.posixError("cannot open \(path)") }
+        defer { close(fd) }
+        flock(fd, LOCK_EX)
+        return try body()
+    }
+}
