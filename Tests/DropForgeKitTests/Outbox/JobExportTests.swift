@@ -12,25 +12,13 @@ private final class DrainedRoot {
     let runtime: Runtime
 
     init() throws {
-        layout = RootLayout(root: FileManager.default.temporaryDirectory
-            .appendingPathComponent("dropforge-export-\(UUID().uuidString)", isDirectory: true))
-        _ = try RootInitializer(layout: layout).initialize(copyExamples: false)
-        let manifests = [
+        let root = try DrainedTestRoot(prefix: "export", jobs: [
             "mixed": (#"{keyword}"#, #"["an empty white canvas", "red circles and blue stars"]"#, 2),
             "blank": (#"a plain {keyword} background"#, #"["white", "black"]"#, 2),
             "solo": (#"a {keyword} in red and blue circles"#, #"["cat"]"#, 1),
-        ]
-        for (name, (template, keywords, count)) in manifests {
-            try """
-                version: 1
-                kind: images
-                name: \(name)
-                params: {template: "\(template)", keywords: \(keywords), count: \(count), size: 64, seed: 1}
-                """.write(to: layout.inbox.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
-        }
-        runtime = try Runtime(layout: layout)
-        let report = try Drain(runtime: runtime, timeout: 60, signals: SignalTrap()).run()
-        precondition(report.completed == 2 && report.failed == 1, "unexpected drain: \(report)")
+        ])
+        (layout, runtime) = (root.layout, root.runtime)
+        precondition(root.report.completed == 2 && root.report.failed == 1, "unexpected drain: \(root.report)")
     }
 
     deinit { try? FileManager.default.removeItem(at: layout.root) }

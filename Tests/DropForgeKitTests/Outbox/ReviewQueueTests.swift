@@ -11,23 +11,12 @@ final class ReviewQueueTests: XCTestCase {
     private var queue: ReviewQueue!
 
     override func setUpWithError() throws {
-        layout = RootLayout(root: FileManager.default.temporaryDirectory
-            .appendingPathComponent("dropforge-review-\(UUID().uuidString)", isDirectory: true))
-        _ = try RootInitializer(layout: layout).initialize(copyExamples: false)
-        let manifests = [
+        let root = try DrainedTestRoot(prefix: "review", jobs: [
             "mixed": (#"{keyword}"#, #"["an empty white canvas", "red circles and blue stars", "a plain black background"]"#, 3),
             "blank": (#"a plain {keyword} background"#, #"["white", "black"]"#, 2),
-        ]
-        for (name, (template, keywords, count)) in manifests {
-            try """
-                version: 1
-                kind: images
-                name: \(name)
-                params: {template: "\(template)", keywords: \(keywords), count: \(count), size: 64, seed: 1}
-                """.write(to: layout.inbox.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
-        }
-        runtime = try Runtime(layout: layout)
-        let report = try Drain(runtime: runtime, timeout: 60, signals: SignalTrap()).run()
+        ])
+        (layout, runtime) = (root.layout, root.runtime)
+        let report = root.report
         XCTAssertEqual(report.completed, 1)
         XCTAssertEqual(report.failed, 1)
         queue = ReviewQueue(layout: layout, config: runtime.config, store: runtime.store)
