@@ -58,8 +58,15 @@ final class JobControlTests: XCTestCase {
         XCTAssertEqual(refused.status, 1, "a running job cannot be deleted")
         XCTAssertTrue(refused.stderr.contains("running"), refused.stderr)
 
+        let follow = try root.start(["jobs", "logs", job.id, "--follow"])
+        defer { follow.signal(SIGKILL) }
         let cancel = try root.run(["jobs", "cancel", job.id])
         XCTAssertEqual(cancel.status, 0, cancel.stderr)
+        XCTAssertTrue(follow.waitForExit(5), "logs --follow ends when the job ends")
+        let followed = follow.result()
+        XCTAssertEqual(followed.status, 0, followed.stderr)
+        XCTAssertTrue(followed.stdout.contains("claimed slow.yaml"), followed.stdout)
+        XCTAssertTrue(followed.stdout.contains("published: cancelled: outbox/failures/\(job.id)"), followed.stdout)
         XCTAssertTrue(cancel.stdout.contains("cancelled \(job.id) → outbox/failures/\(job.id)"), cancel.stdout)
 
         let exchange = try XCTUnwrap(server.waitForExchanges(1, timeout: 5).first)

@@ -118,6 +118,9 @@ final class SQLiteJobStoreControlTests: XCTestCase {
         try store.complete(generate, with: .generated(imagePath: "a.png", dhash: 1), now: F.at(62))
         XCTAssertEqual(try store.progress(jobIDs: ["red_cats", "blue-dogs"]),
                        DrainProgress(jobs: 2, jobsFinished: 0, items: 2, itemsDone: 1))
+        let throughput = try store.summary(now: F.at(62 + 120)).throughput
+        XCTAssertEqual(throughput.map(\.minutes), [1, 5, 15])
+        XCTAssertEqual(throughput.map(\.items), [0, 1, 1], "the item approved two minutes ago")
     }
 
     /// Runs `id`'s single parameters step to an execution with no items, then publishes it.
