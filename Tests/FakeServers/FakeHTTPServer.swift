@@ -162,6 +162,12 @@ public final class FakeHTTPServer: @unchecked Sendable {
         return finished
     }
 
+    private var isStopped: Bool {
+        state.lock()
+        defer { state.unlock() }
+        return stopped
+    }
+
     /// Stops accepting and wakes delayed responses so their threads end promptly. Idempotent.
     public func stop() {
         state.lock()
@@ -170,8 +176,10 @@ public final class FakeHTTPServer: @unchecked Sendable {
         state.broadcast()
         state.unlock()
         if !wasStopped {
+            // Only shut down: the accept thread closes the descriptor when it leaves. Closing it
+            // here would free its number for the next server's socket while this server's accept
+            // loop may still call accept() on it — and serve the next test with this handler.
             shutdown(listener, Int32(SHUT_RDWR))
-            close(listener)
         }
     }
 
@@ -190,11 +198,16 @@ public final class FakeHTTPServer: @unchecked Sendable {
     // MARK: Connections
 
     private func acceptLoop() {
+        defer { close(listener) }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
-                return  // listener closed by stop()
+                return  // listener shut down by stop()
+            }
+            if isStopped {
+                close(client)
+                return
             }
             let thread = Thread { [self] in serve(client) }
             thread.name = "fake-http-connection"
