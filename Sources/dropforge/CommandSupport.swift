@@ -81,12 +81,19 @@ final class ProgressDisplay: @unchecked Sendable {
 }
 
 /// Runs a drain with a progress bar on a terminal (`bar`), plain log lines otherwise.
-func drainShowingProgress(_ runtime: Runtime, timeout: Double?, bar: Bool,
+/// `announcer` prints lines as executions end (above the bar).
+func drainShowingProgress(_ runtime: Runtime, timeout: Double?, bar: Bool, announcer: EndAnnouncer? = nil,
                           _ body: (DropForgeKit.Drain) throws -> DropForgeKit.Drain.Report) throws -> DropForgeKit.Drain.Report {
     let signals = SignalTrap()
     signals.install()
     let display = ProgressDisplay()
-    defer { display.finish() }
-    return try body(DropForgeKit.Drain(runtime: runtime, timeout: timeout, signals: signals,
-                                       onProgress: bar ? { display.draw($0) } : nil))
+    defer {
+        announcer?.announce(display: bar ? display : nil)
+        display.finish()
+    }
+    let showing = bar || announcer != nil
+    return try body(DropForgeKit.Drain(runtime: runtime, timeout: timeout, signals: signals, onProgress: showing ? { progress in
+        announcer?.announce(display: bar ? display : nil)
+        if bar { display.draw(progress) }
+    } : nil))
 }

@@ -62,16 +62,9 @@ extension Jobs {
             print("rerunning \(executions.count) job(s): " + executions.map(\.id).joined(separator: ", "))
             if noWait { return }
             let announcer = EndAnnouncer(executions: executions, store: store)
-            let display = ProgressDisplay()
-            let signals = SignalTrap()
-            signals.install()
-            let drain = DropForgeKit.Drain(runtime: runtime, timeout: nil, signals: signals) { progress in
-                announcer.announce(display: bar ? display : nil)
-                if bar { display.draw(progress) }
+            let report = try drainShowingProgress(runtime, timeout: nil, bar: bar, announcer: announcer) {
+                try $0.run(jobs: jobs.map(\.id))
             }
-            let report = try drain.run(jobs: jobs.map(\.id))
-            announcer.announce(display: bar ? display : nil)
-            display.finish()
             if report.outcome != .allFinished { throw ExitCode(report.outcome.rawValue) }
         }
     }

@@ -42,8 +42,10 @@ extension Jobs {
             let items = try runtime.store.items(executionID: execution.id).count
             print("retrying \(job.id) as \(execution.id)" + (items > 0 ? " (\(items) item(s))" : " (from parameters)"))
             if noWait { return }
-            let report = try drainShowingProgress(runtime, timeout: nil, bar: bar) { try $0.run(jobs: [job.id]) }
-            EndAnnouncer(executions: [execution], store: runtime.store).announce(display: nil)
+            let announcer = EndAnnouncer(executions: [execution], store: runtime.store)
+            let report = try drainShowingProgress(runtime, timeout: nil, bar: bar, announcer: announcer) {
+                try $0.run(jobs: [job.id])
+            }
             if report.outcome != .allFinished { throw ExitCode(report.outcome.rawValue) }
         }
     }
