@@ -57,20 +57,19 @@ public struct JobDetail: Encodable, Sendable {
     }
 
     public static func load(_ job: JobRecord, from store: JobStore, prices: [String: ModelPrice] = [:]) throws -> JobDetail {
-        // The published paths, worked out once for `jobs export` and here.
-        let rows = try JobExport.load(job, from: store).items
-        let paths = Dictionary(rows.map { ("\($0.execution)#\($0.item)", $0.path) }, uniquingKeysWith: { first, _ in first })
         let executions = try store.executions(jobID: job.id).map { execution -> Execution in
             let items = try store.items(executionID: execution.id)
             let steps = try store.steps(executionID: execution.id)
             let total = UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices)
             let indexByItem = Dictionary(uniqueKeysWithValues: items.compactMap { item in item.id.map { ($0, item.index + 1) } })
+            let settings = try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
+            let formats = settings?.export.formats ?? JobSettings.Export().formats
             return Execution(
                 id: execution.id, number: execution.number, parent: execution.parentID, status: execution.status,
                 outbox: execution.outboxPath,
                 failure: try execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) },
                 cancelled: execution.cancelledAt,
-                settings: try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) },
+                settings: settings,
                 stages: StepRecord.secondsByStage(steps),
                 usage: total.usage,
                 cost: total.cost,
@@ -82,7 +81,7 @@ public struct JobDetail: Encodable, Sendable {
                     let plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
                     return Item(item: item.index + 1, status: item.status, prompt: plan.prompt, seed: plan.seed,
                                 size: "\(plan.width)x\(plan.height)", qc: item.qcStatus, reason: item.qcReason,
-                                path: paths["\(execution.id)#\(item.index + 1)"] ?? nil, attempts: item.attempts, error: item.lastError)
+                                path: try JobExport.publishedPath(of: item, in: execution, formats: formats), attempts: item.attempts, error: item.lastError)
                 })
         }
         return JobDetail(job: job.id, name: job.name, manifest: job.sourceName, manifestID: job.manifestID,

@@ -36,15 +36,21 @@ extension JobExport {
             seed = summary.seed
             qcStatus = summary.qc?.status
             qcReason = summary.qc?.reason
-            switch summary.status {
-            case .approved: path = folder.flatMap { folder in summary.file.map { "\(folder)/\($0)" } }
-            case .rejected: path = "\(JobExport.reviewFolder)/\(execution)/\(itemFileStem(summary.item - 1)).png"
-            default: path = nil
-            }
+            path = Self.path(status: summary.status, file: summary.file, item: summary.item, execution: execution, folder: folder)
             title = summary.title
             description = summary.description
             tags = summary.tags ?? []
             self.created = created
+        }
+
+        /// Where item number `item` (1-based) of `execution` is published, relative to the root:
+        /// `folder/file` when approved in a results folder, its file in `review/` when rejected.
+        static func path(status: ItemStatus, file: String?, item: Int, execution: String, folder: String?) -> String? {
+            switch status {
+            case .approved: folder.flatMap { folder in file.map { "\(folder)/\($0)" } }
+            case .rejected: "\(JobExport.reviewFolder)/\(execution)/\(itemFileStem(item - 1)).png"
+            default: nil
+            }
         }
 
         /// The columns of the CSV and of the "Images" sheet, with the sheet's column widths.

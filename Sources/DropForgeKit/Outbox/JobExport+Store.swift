@@ -19,11 +19,10 @@ extension JobExport {
             started = [started, firstStep].compactMap { $0 }.min()
             let settings = try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
             let formats = settings?.export.formats ?? JobSettings.Export().formats
-            let folder = execution.status == .completed ? execution.outboxPath : nil
             rows += try items.map { item in
                 var summary = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local").summary
                 if item.status == .approved { summary.file = try ItemSummary.publishedFile(of: item, formats: formats) }
-                return Row(summary, execution: execution.id, folder: folder, created: item.updatedAt)
+                return Row(summary, execution: execution.id, folder: resultsFolder(of: execution), created: item.updatedAt)
             }
             if execution.id == latest.id { (latestItems, latestSettings) = (items, settings) }
         }
@@ -40,5 +39,17 @@ extension JobExport {
             status: job.status, execution: latest.id, created: job.createdAt, started: started,
             completed: job.status.isFinished ? job.finishedAt : nil, counts: counts, error: error,
             settings: latestSettings, items: rows)
+    }
+
+    /// Where an item is published, relative to the root (see `Row.path`); for `jobs show`.
+    static func publishedPath(of item: ItemRecord, in execution: ExecutionRecord, formats: [JobSettings.ExportFormat]) throws -> String? {
+        let file = item.status == .approved ? try ItemSummary.publishedFile(of: item, formats: formats) : nil
+        return Row.path(status: item.status, file: file, item: item.index + 1, execution: execution.id,
+                        folder: resultsFolder(of: execution))
+    }
+
+    /// The execution's folder when it was published to `results/`.
+    private static func resultsFolder(of execution: ExecutionRecord) -> String? {
+        execution.status == .completed ? execution.outboxPath : nil
     }
 }

@@ -72,7 +72,8 @@ public struct JobControl: Sendable {
         let priority = jobs.map(\.priority).max() ?? 1
         let resolver = ManifestResolver(layout: layout, config: config)
         return try jobs.enumerated().map { offset, job in
-            let number = (try store.executions(jobID: job.id).map(\.number).max() ?? 0) + 1
+            let earlier = try store.executions(jobID: job.id)
+            let number = (earlier.map(\.number).max() ?? 0) + 1
             var settings: JobSettings?
             var failure: StageFailure?
             do {
@@ -82,7 +83,7 @@ public struct JobControl: Sendable {
             } catch {
                 failure = StageFailure(stage: "intake", code: "manifest_unreadable", message: "\(job.sourceName): \(error)", at: now)
             }
-            let parent = try store.executions(jobID: job.id).last?.id
+            let parent = earlier.last?.id
             // Later in the batch, later in time: the queue's tie-break keeps the order given.
             var execution = ExecutionRecord.make(jobID: job.id, number: number, parent: parent, settings: settings,
                                                  now: now.addingTimeInterval(Double(offset) / 1000))

@@ -70,7 +70,7 @@ public struct ExportStage: StageRunner {
         let steps = try store.steps(executionID: execution.id)
         var published = summaries
         // A cancelled job keeps its partial work: every image made so far, rejected ones aside.
-        let partial = cancelled ? items.indices.filter { items[$0].status != .rejected && items[$0].imagePath != nil } : []
+        let partial = cancelled ? Set(items.indices.filter { items[$0].status != .rejected && items[$0].imagePath != nil }) : []
         for index in published.indices where (items[index].status == .approved && !isCard) || partial.contains(index) {
             published[index].file = "images/\(itemFileStem(items[index].index)).png"
         }
@@ -92,7 +92,7 @@ public struct ExportStage: StageRunner {
             try write(jobSummary, to: folder.appendingPathComponent("job.json"))
             if let failure {
                 try write(failure, to: folder.appendingPathComponent("error.json"))
-                if !partial.isEmpty { try writeImages(of: partial.map { (items[$0], published[$0]) }, into: folder, png: true) }
+                if !partial.isEmpty { try writeImages(of: partial.sorted().map { (items[$0], published[$0]) }, into: folder, png: true) }
                 // Not on the last-resort path: the report may be what failed.
                 if failing == nil {
                     try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)

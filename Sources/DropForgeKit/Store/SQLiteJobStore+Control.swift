@@ -10,9 +10,9 @@ extension SQLiteJobStore {
             let open = try ExecutionRecord.filter(Column("job_id") == jobID && Column("finished_at") == nil).fetchAll(db)
             let ids = open.map(\.id)
             let exporting = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM steps WHERE execution_id IN (SELECT value FROM json_each(?))
-                AND stage = 'export' AND status IN ('leased', 'done')
-                """, arguments: [Self.jsonList(ids)]) ?? 0
+                SELECT COUNT(*) FROM steps s JOIN executions e ON e.id = s.execution_id
+                WHERE e.job_id = ? AND e.finished_at IS NULL AND s.stage = 'export' AND s.status IN ('leased', 'done')
+                """, arguments: [jobID]) ?? 0
             if exporting > 0 { return .publishing }
             let failure = try JSONCoding.encode(StageFailure(
                 stage: "cancel", code: "cancelled", message: "cancelled by `dropforge jobs cancel`", at: now))
@@ -128,9 +128,5 @@ extension SQLiteJobStore {
             try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
         }
         return held
-    }
-
-    static func jsonList(_ values: [String]) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: values)) ?? Data("[]".utf8), as: UTF8.self)
     }
 }

@@ -252,6 +252,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    /// A JSON array of strings, for `json_each(?)`: one bound parameter however many ids.
+    private static func jsonList(_ values: [String]) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: values)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
     /// `%` and `_` in what people type are meant literally.
     static func escapeLike(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
