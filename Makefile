@@ -7,7 +7,7 @@ BUILD_FLAGS ?=
 APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev
 BIN          = .build/debug/dropforge
 
-.PHONY: run test build deps clean defaults check-browser
+.PHONY: run test build deps clean defaults check-browser bench
 
 ## run: build, copy config/examples/* into inbox/ and drain them into outbox/ (offline defaults)
 run: build
@@ -25,6 +25,16 @@ test: build
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)
+
+## bench: release build, then the four benchmarks on temporary roots (docs/performance.md):
+## a table on stdout and bench/results.json. RUNS=n runs each; BENCH_ARGS passes more options
+## (`.build/release/dropforge-bench --help`).
+RUNS       ?= 3
+BENCH_ARGS ?=
+bench: deps
+	$(SWIFT) build -c release --product dropforge
+	$(SWIFT) build -c release --product dropforge-bench
+	.build/release/dropforge-bench --binary .build/release/dropforge --runs $(RUNS) $(BENCH_ARGS)
 
 ## deps: install the Debian packages that are missing (apt-get update first)
 deps:

@@ -47,6 +47,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // `make bench`: the benchmark program, and plain libpng as the encoder's yardstick.
+        .target(name: "PlainLibPNG", dependencies: ["CPNG"], path: "Benchmarks/PlainLibPNG",
+                linkerSettings: [.linkedLibrary("png")]),
+        .executableTarget(
+            name: "dropforge-bench",
+            dependencies: [
+                "DropForgeKit", "PlainLibPNG",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/dropforge-bench"),
         // Fake servers on 127.0.0.1 speaking the providers' protocols, shared by both test targets.
         .target(name: "FakeServers", dependencies: ["DropForgeKit"], path: "Tests/FakeServers"),
         // ZIPFoundation, Yams and SwiftCSV: independent readers of what the exports write.

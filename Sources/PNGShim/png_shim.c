@@ -101,7 +101,7 @@ void dfpng_free(void *pointer) { free(pointer); }
 
 int dfpng_encode_rgba8(uint32_t width, uint32_t height, const uint8_t *pixels,
                        const dfpng_text_in *texts, size_t text_count,
-                       int compression_level,
+                       int compression_level, int filters,
                        uint8_t **out_data, size_t *out_size,
                        char *error, size_t error_capacity) {
     if (out_data == NULL || out_size == NULL) {
@@ -147,8 +147,8 @@ int dfpng_encode_rgba8(uint32_t width, uint32_t height, const uint8_t *pixels,
     png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGBA, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 
-    /* Fixed settings so identical input gives identical bytes (for a given zlib). */
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_ALL_FILTERS);
+    /* Settings fixed by the caller, so identical input gives identical bytes (for a given zlib). */
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, filters & PNG_ALL_FILTERS ? filters & PNG_ALL_FILTERS : PNG_ALL_FILTERS);
     png_set_compression_level(png, compression_level);
     png_set_compression_mem_level(png, 8);
     png_set_compression_strategy(png, Z_FILTERED);

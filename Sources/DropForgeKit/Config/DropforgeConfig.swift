@@ -15,7 +15,7 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         public var generate = 2
         public var quality = 2
         public var metadata = 2
-        public var export = 1
+        public var export = 2
         public init() {}
     }
 

@@ -10,9 +10,10 @@ import PNGShim
 public enum PNGCodec {
     private static let errorCapacity = 512
 
+
     /// Encodes `image` as an 8-bit RGBA PNG. Text chunks are written before the
-    /// image data, in the given order. `compressionLevel` is zlib's 0–9.
-    public static func encode(_ image: RGBAImage, text: [PNGTextChunk] = [], compressionLevel: Int = 6) throws -> Data {
+    /// image data, in the given order.
+    public static func encode(_ image: RGBAImage, text: [PNGTextChunk] = [], encoding: PNGEncoding = .standard) throws -> Data {
         guard image.width > 0, image.height > 0 else {
             throw PNGError("cannot encode an empty \(image.width)×\(image.height) image")
         }
@@ -55,7 +56,7 @@ public enum PNGCodec {
         let status = image.pixels.withUnsafeBufferPointer { pixels in
             entries.withUnsafeBufferPointer { list in
                 dfpng_encode_rgba8(UInt32(image.width), UInt32(image.height), pixels.baseAddress,
-                                   list.baseAddress, list.count, Int32(max(0, min(9, compressionLevel))),
+                                   list.baseAddress, list.count, Int32(encoding.compressionLevel), encoding.libpngFilterMask,
                                    &output, &outputSize, &message, errorCapacity)
             }
         }

@@ -53,6 +53,9 @@ extension RGBAImage {
     /// bounded by the target size, not by the source's, so a huge source stays cheap.
     public mutating func draw(_ source: RGBAImage, x: Int, y: Int, width w: Int, height h: Int, over background: Color) {
         guard w > 0, h > 0, source.width > 0, source.height > 0 else { return }
+        if w == source.width && h == source.height {
+            return copy(source, x: x, y: y, over: background)
+        }
         func spans(_ target: Int, _ size: Int) -> [(start: Int, step: Int, count: Int)] {
             (0..<target).map { t in
                 let start = t * size / target
@@ -84,6 +87,25 @@ extension RGBAImage {
                         dst[o] = UInt8((r + Int(background.r) * uncovered + full / 2) / full)
                         dst[o + 1] = UInt8((g + Int(background.g) * uncovered + full / 2) / full)
                         dst[o + 2] = UInt8((b + Int(background.b) * uncovered + full / 2) / full)
+                        dst[o + 3] = 255
+                    }
+                }
+            }
+        }
+    }
+
+    /// `draw` at 1:1 (a one-item contact sheet): each pixel "over" the background, no averaging.
+    private mutating func copy(_ source: RGBAImage, x: Int, y: Int, over background: Color) {
+        let canvasWidth = width, canvasHeight = height
+        source.pixels.withUnsafeBufferPointer { src in
+            pixels.withUnsafeMutableBufferPointer { dst in
+                for sy in 0..<source.height where y + sy >= 0 && y + sy < canvasHeight {
+                    for sx in 0..<source.width where x + sx >= 0 && x + sx < canvasWidth {
+                        let i = (sy * source.width + sx) * 4, o = ((y + sy) * canvasWidth + x + sx) * 4
+                        let alpha = Int(src[i + 3]), uncovered = 255 - alpha
+                        dst[o] = UInt8((Int(src[i]) * alpha + Int(background.r) * uncovered + 127) / 255)
+                        dst[o + 1] = UInt8((Int(src[i + 1]) * alpha + Int(background.g) * uncovered + 127) / 255)
+                        dst[o + 2] = UInt8((Int(src[i + 2]) * alpha + Int(background.b) * uncovered + 127) / 255)
                         dst[o + 3] = 255
                     }
                 }

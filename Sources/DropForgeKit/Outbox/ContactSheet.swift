@@ -85,7 +85,7 @@ public enum ContactSheet {
             let source = cell.mark == .failed ? nil : cell.image.flatMap { try? decode($0, limits: limits) }
             draw(cell, source: source, on: &sheet, at: x, y, grid: grid)
         }
-        return try PNGCodec.encode(sheet)
+        return try PNGCodec.encode(sheet, encoding: .fast)
     }
 
     private static func decode(_ url: URL, limits: PNGLimits) throws -> RGBAImage {

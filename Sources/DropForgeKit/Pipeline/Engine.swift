@@ -31,6 +31,11 @@ public final class Engine: @unchecked Sendable {
     private var inFlight = 0
     /// The cancel switch of each step running here, by step id (`jobs cancel`).
     private var running: [Int64: StepCancellation] = [:]
+    /// Bumped to wake a stage's idle workers: by `ring()` for all stages, and after each
+    /// finished step for the stages after it. A worker whose stage was not rung sleeps on,
+    /// so a finished step costs one wake-up of the stages that may have work, not a claim
+    /// attempt (a write transaction) by every idle worker of the engine.
+    private var wakeups: [Stage: Int] = [:]
 
     public init(store: JobStore, layout: RootLayout, owner: OwnerIdentity, log: EventLog,
                 runners: [StageRunner], options: Options) {
@@ -58,7 +63,14 @@ public final class Engine: @unchecked Sendable {
 
     /// Wakes idle workers: new steps may be waiting (called after intake admits jobs).
     public func ring() {
-        lock.withLock { lock.broadcast() }
+        ring(Stage.allCases)
+    }
+
+    private func ring(_ stages: [Stage]) {
+        lock.withLock {
+            for stage in stages { wakeups[stage, default: 0] += 1 }
+            lock.broadcast()
+        }
     }
 
     /// Stops claiming, waits up to `grace` seconds for steps in flight, then gives back every
@@ -91,24 +103,27 @@ public final class Engine: @unchecked Sendable {
         var idle: TimeInterval = 0.002
         while true {
             // Counted in flight before the claim, so `stop` also waits for a claim in progress.
-            let proceed: Bool = lock.withLock {
-                guard !stopping else { return false }
+            // The stage's wake-up count before the claim: a ring during the claim is not missed.
+            let rung: Int? = lock.withLock {
+                guard !stopping else { return nil }
                 inFlight += 1
-                return true
+                return wakeups[runner.stage, default: 0]
             }
-            guard proceed else { return }
+            guard let rung else { return }
             let lease = try? store.claimStep(stage: runner.stage, owner: owner.id,
                                              leaseSeconds: options.leaseSeconds, now: Date())
             if let lease {
                 execute(lease, with: runner)
+                ring(Stage.allCases.filter { $0.rawOrder > runner.stage.rawOrder })
                 idle = 0.002
             }
             lock.withLock {
                 inFlight -= 1
                 lock.broadcast()
-                // Idle: sleep until rung (or another step finishes), backing off to 100 ms.
-                if lease == nil && !stopping {
-                    _ = lock.wait(until: Date().addingTimeInterval(idle))
+                // Idle: sleep until this stage is rung, backing off to 100 ms.
+                if lease == nil {
+                    let until = Date().addingTimeInterval(idle)
+                    while !stopping && wakeups[runner.stage, default: 0] == rung && lock.wait(until: until) {}
                 }
             }
             if lease == nil { idle = min(0.1, idle * 2) }

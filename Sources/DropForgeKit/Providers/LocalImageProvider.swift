@@ -12,7 +12,7 @@ public struct LocalImageProvider: ImageProvider {
     public func generate(_ request: ImageRequest) throws -> GeneratedImage {
         let image = renderer.render(prompt: request.prompt, negative: request.negative,
                                     seed: UInt64(request.seed), width: request.width, height: request.height)
-        let png = try PNGCodec.encode(image)
+        let png = try PNGCodec.encode(image, encoding: .fast)
         return GeneratedImage(png: png, pixels: image, model: ProceduralRenderer.name, seed: request.seed, steps: 1)
     }
 }

@@ -27,6 +27,12 @@ enum {
     DFPNG_KIND_ITXT = 2  /* iTXt: UTF-8, optionally deflated */
 };
 
+/* Row filters for encoding, as libpng's PNG_FILTER_* mask values. */
+enum {
+    DFPNG_FILTER_SUB = 0x10,
+    DFPNG_FILTERS_ALL = 0xF8
+};
+
 typedef struct dfpng_text_in {
     int kind;             /* DFPNG_KIND_* */
     int compressed;       /* iTXt only: non-zero = deflate the text */
@@ -67,11 +73,12 @@ typedef struct dfpng_decoded {
 } dfpng_decoded;
 
 /* Encode RGBA8 pixels (rows of width*4 bytes, top to bottom) into a malloc'd PNG
- * buffer (*out_data, free with dfpng_free). Deterministic: no tIME chunk and
- * fixed filter and zlib settings. Text chunks go before IDAT in the given order. */
+ * buffer (*out_data, free with dfpng_free). Deterministic: no tIME chunk, and
+ * the given zlib level and filter mask (DFPNG_FILTER*). Text chunks go before
+ * IDAT in the given order. */
 int dfpng_encode_rgba8(uint32_t width, uint32_t height, const uint8_t *pixels,
                        const dfpng_text_in *texts, size_t text_count,
-                       int compression_level,
+                       int compression_level, int filters,
                        uint8_t **out_data, size_t *out_size,
                        char *error, size_t error_capacity);
 

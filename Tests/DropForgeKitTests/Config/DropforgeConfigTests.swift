@@ -25,7 +25,7 @@ final class DropforgeConfigTests: XCTestCase {
         XCTAssertEqual(config.pollIntervalMs, 1000)
         XCTAssertEqual(config.settleMs, 500)
         XCTAssertEqual(config.workers.generate, 2)
-        XCTAssertEqual(config.workers.export, 1)
+        XCTAssertEqual(config.workers.export, 2)
         XCTAssertEqual(config.leaseSeconds, 30)
         XCTAssertEqual(config.heartbeatSeconds, 10)
         XCTAssertEqual(config.retry.maxAttempts, 3)

@@ -107,7 +107,20 @@ final class PNGCodecTests: XCTestCase {
         let b = try PNGCodec.encode(sampleImage(), text: text)
         XCTAssertEqual(a, b)
         XCTAssertFalse(MediaTestPNG.chunks(in: a).contains { $0.type == "tIME" })
-        XCTAssertNotEqual(try PNGCodec.encode(sampleImage(), compressionLevel: 0), a)
+        XCTAssertNotEqual(try PNGCodec.encode(sampleImage(), encoding: PNGEncoding(compressionLevel: 0, filters: .adaptive)), a)
+    }
+
+    /// `.fast` (drawn images) is lossless like `.standard`, deterministic, and really uses only
+    /// the Sub filter: every IDAT row starts with filter byte 1.
+    func testFastEncodingRoundTripsAndFiltersEveryRowWithSub() throws {
+        let image = sampleImage(width: 64, height: 48)
+        let fast = try PNGCodec.encode(image, encoding: .fast)
+        XCTAssertEqual(fast, try PNGCodec.encode(image, encoding: .fast))
+        XCTAssertEqual(try PNGCodec.decode(fast).image, image)
+        let idat = Data(MediaTestPNG.chunks(in: fast).filter { $0.type == "IDAT" }.flatMap { fast[$0.offset + 8 ..< $0.offset + 8 + $0.length] })
+        let rows = try PNGZlib.inflate(idat, maxOutput: 1 << 20)
+        XCTAssertEqual(rows.count, 48 * (1 + 64 * 4))
+        for row in 0..<48 { XCTAssertEqual(rows[row * (1 + 64 * 4)], 1, "row \(row)") }
     }
 
     func testRejectsNotAPNG() {

@@ -69,6 +69,26 @@ final class ContactSheetTests: XCTestCase {
         XCTAssertEqual(rgb(sheet.pixel(x: x4 + side / 2, y: y4 + side / 2)), rgb(ContactSheet.sheetBackground))
     }
 
+    /// A one-item sheet draws the image at 1:1: the cell holds exactly the source's pixels.
+    func testAOneItemSheetCopiesTheImageExactly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sheet-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let side = ContactSheet.maxCell
+        let source = ProceduralRenderer().render(prompt: "a red owl", negative: "", seed: 3, width: side, height: side)
+        let file = folder.appendingPathComponent("0001.png")
+        try PNGCodec.encode(source).write(to: file)
+        let sheet = try PNGCodec.decode(ContactSheet.render(cells: [.init(number: 1, image: file, mark: .approved)])).image
+        let (x0, y0) = ContactSheet.gridSize(count: 1).origin(of: 0)
+        // Compare below the item-number label in the top-left corner.
+        for y in stride(from: 40, to: side, by: 7) {
+            for x in stride(from: 0, to: side, by: 5) {
+                let s = (y * side + x) * 4, d = ((y0 + y) * sheet.width + x0 + x) * 4
+                XCTAssertEqual(Array(sheet.pixels[d..<d + 4]), Array(source.pixels[s..<s + 4]), "(\(x), \(y))")
+            }
+        }
+    }
+
     func testImagesOverTheLimitsOrUnreadableAreGreyCellsNotFailures() throws {
         let dir = try folder()
         let big = try png(RGBAImage(width: 200, height: 20, fill: (0, 0, 255, 255)), in: dir, "big.png")

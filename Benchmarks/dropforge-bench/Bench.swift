@@ -1,0 +1,106 @@
+import ArgumentParser
+import DropForgeKit
+import Foundation
+
+/// `make bench`: runs the four benchmarks of issue 6 against the real, release-built
+/// `dropforge` on temporary roots, prints a table and writes `bench/results.json`.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dropforge-bench",
+        abstract: "Measure dropforge: pickup latency, drain throughput, scale, PNG encoding.",
+        discussion: """
+            Each benchmark runs --runs times on a fresh temporary root; every figure is the median \
+            of its runs, with the smallest and largest run as its spread. Build in release mode \
+            first (`make bench` does): a debug binary measures the wrong thing.
+            """)
+
+    enum Name: String, ExpressibleByArgument, CaseIterable {
+        case pickup, throughput, scale, encode
+    }
+
+    @Option(help: "The dropforge binary to measure.")
+    var binary = ".build/release/dropforge"
+
+    @Option(help: "Where to write the results as JSON.")
+    var out = "bench/results.json"
+
+    @Option(help: "Runs of each benchmark.")
+    var runs = 3
+
+    @Option(parsing: .upToNextOption, help: "Benchmarks to run: \(Name.allCases.map(\.rawValue).joined(separator: ", ")) (default all).")
+    var only: [Name] = Name.allCases
+
+    @Option(help: "Manifests renamed in, one by one, per pickup run.")
+    var pickupManifests = 1000
+
+    @Option(help: "Milliseconds between two renames in the pickup run.")
+    var pickupIntervalMs = 20.0
+
+    @Option(help: "One-item manifests per throughput run.")
+    var throughputJobs = 2000
+
+    @Option(help: "Side of the throughput run's images, in pixels.")
+    var throughputSize = 256
+
+    @Option(help: "Manifests waiting in the inbox per scale run.")
+    var scaleJobs = 20000
+
+    func run() throws {
+        let binaryURL = URL(fileURLWithPath: binary)
+        guard FileManager.default.isExecutableFile(atPath: binaryURL.path) else {
+            throw ValidationError("no dropforge binary at \(binary): build it with `swift build -c release`")
+        }
+        var figures: [Figure] = []
+        for name in only {
+            print("\(name.rawValue): \(runs) run(s)…", terminator: "")
+            fflush(stdout)
+            let started = monotonicSeconds()
+            figures += try measure(name, binary: binaryURL)
+            print(String(format: " %.0f s", monotonicSeconds() - started))
+        }
+        let report = BenchReport(figures: figures)
+        print(report.table)
+        try report.write(to: URL(fileURLWithPath: out))
+        print("written: \(out)")
+    }
+
+    private func measure(_ name: Name, binary: URL) throws -> [Figure] {
+        switch name {
+        case .pickup:
+            let bench = PickupBenchmark(binary: binary, manifests: pickupManifests, interval: pickupIntervalMs / 1000)
+            let results = try (0..<runs).map { _ in try bench.run() }
+            return [
+                Figure("pickup", "rename → claim p50", unit: "ms", runs: results.map(\.p50)),
+                Figure("pickup", "rename → claim p99", unit: "ms", runs: results.map(\.p99), target: .atMost(25)),
+                Figure("pickup", "rename → claim max", unit: "ms", runs: results.map(\.max)),
+            ]
+        case .throughput:
+            let bench = ThroughputBenchmark(binary: binary, jobs: throughputJobs, size: throughputSize)
+            let results = try (0..<runs).map { _ in try bench.run() }
+            let stages = Set(results.flatMap(\.stageMilliseconds.keys))
+            return [
+                Figure("throughput", "jobs per second", unit: "jobs/s", runs: results.map(\.jobsPerSecond), target: .atLeast(150)),
+                Figure("throughput", "items per second", unit: "items/s", runs: results.map(\.itemsPerSecond)),
+            ] + Stage.allCases.map(\.rawValue).filter(stages.contains).map { stage in
+                Figure("throughput", "\(stage) step time per job", unit: "ms", runs: results.map { $0.stageMilliseconds[stage] ?? 0 })
+            }
+        case .scale:
+            let bench = ScaleBenchmark(binary: binary, jobs: scaleJobs)
+            let results = try (0..<runs).map { _ in try bench.run() }
+            return [
+                Figure("scale", "time to first result", unit: "s", runs: results.map(\.firstResultSeconds)),
+                Figure("scale", "peak RSS", unit: "MiB", runs: results.map(\.peakMemoryMiB), target: .atMost(150)),
+                Figure("scale", "whole backlog", unit: "s", runs: results.map(\.totalSeconds)),
+            ]
+        case .encode:
+            let bench = EncodeBenchmark(side: 256, repetitions: 200)
+            let results = try (0..<runs).map { _ in try bench.run() }
+            return [
+                Figure("encode", "pipeline / plain libpng", unit: "×", runs: results.map(\.ratio), target: .atMost(1.15)),
+                Figure("encode", "pipeline encode 256×256", unit: "ms", runs: results.map(\.pipelineMilliseconds)),
+                Figure("encode", "plain libpng 256×256", unit: "ms", runs: results.map(\.plainMilliseconds)),
+            ]
+        }
+    }
+}
