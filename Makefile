@@ -7,7 +7,7 @@ BUILD_FLAGS ?=
 APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev
 BIN          = .build/debug/dropforge
 
-.PHONY: run test build deps clean defaults check-browser bench
+.PHONY: run test soak bench build deps clean defaults check-browser
 
 ## run: build, copy config/examples/* into inbox/ and drain them into outbox/ (offline defaults)
 run: build
@@ -22,6 +22,13 @@ run: build
 ## test: build and run the whole test suite (unit + end-to-end on the built binary; all XCTest)
 test: build
 	$(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing
+
+## soak: the fault suites at full scale (DROPFORGE_SOAK=1): kill -9 over 12 rounds of a 1,000-job
+## drain, 20,000 files flooded into a stopped watch (the inotify queue overflows), 120 jobs under
+## a file-size limit, the provider that is down; plus the hostile-input corpus. About 13 minutes.
+soak: build
+	DROPFORGE_SOAK=1 $(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing \
+	  --filter 'EndToEndTests.FaultTests|EndToEndTests.HostileInputTests|DropForgeKitTests.FullDiskTests'
 
 build: deps
 	$(SWIFT) build $(BUILD_FLAGS)

@@ -22,6 +22,7 @@ struct Dropforge: ParsableCommand {
     /// Like `ParsableCommand.main()`, but a usage error exits 2 (DESIGN §2's exit codes), not
     /// swift-argument-parser's 64.
     static func main() {
+        SignalTrap.ignoreFileSizeLimitSignal()
         do {
             var command = try parseAsRoot()
             try command.run()

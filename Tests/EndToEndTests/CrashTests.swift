@@ -6,29 +6,7 @@ import Glibc
 #endif
 
 final class CrashTests: XCTestCase {
-    /// 4. `kill -9` of a drain in the middle of 50 jobs, then drain again: every manifest ends
-    /// exactly once in results/ or failures/; nothing is left in inbox/.processing/.
-    func testKillNineThenDrainAgainLosesNothing() throws {
-        let root = try TestRoot()
-        var expected: [String] = []
-        for number in 0..<50 {
-            let name = "job-\(number).yaml"
-            try root.drop(name, imagesManifest(name: "job-\(number)", count: 2, size: 160, seed: number))
-            expected.append(name)
-        }
-        let drain = try root.start(["drain"])
-        XCTAssertTrue(root.wait(60) { root.results.count >= 5 }, "no progress before the kill")
-        drain.signal(SIGKILL)
-        XCTAssertTrue(drain.waitForExit(5))
-        XCTAssertLessThan(root.results.count + root.failures.count, 50, "the drain finished before it could be killed")
-
-        let again = try root.run(["drain"])
-        XCTAssertEqual(again.status, 0, again.stderr)
-        XCTAssertEqual(try root.publishedManifests(), expected.sorted())
-        XCTAssertEqual(root.failures, [])
-        XCTAssertEqual(root.processing, [])
-        XCTAssertEqual(root.folders(root.layout.inbox).filter { !$0.hasPrefix(".") }, [])
-    }
+    // kill -9 of a drain, round after round, then a final drain: FaultTests.
 
     /// 5. Two drains at once on one root: no job runs twice.
     func testTwoDrainsAtOnceNeverDoubleWork() throws {

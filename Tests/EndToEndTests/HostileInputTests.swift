@@ -35,6 +35,7 @@ final class HostileInputTests: XCTestCase {
         bigCard.append(Data(repeating: 0x61, count: 20 << 20))
         bigCard.append(Data("\"}}".utf8))
         return [
+            "cards/huge-base64.png": try hugeBase64Card(good),
             "cards/truncated.png": good.prefix(good.count / 2),
             "cards/broken-crc.png": Data(brokenCRC),
             "cards/huge-ihdr.png": Data(huge),
@@ -47,6 +48,22 @@ final class HostileInputTests: XCTestCase {
             "art/huge-ihdr.png": Data(huge),
             "art/truncated.png": good.prefix(good.count - 30),
         ]
+    }
+
+    /// A PNG whose `chara` tEXt chunk is 100 MB of valid base64 that decodes to one (75 MB)
+    /// Character Card V2 JSON: far over `card_json_bytes`, and meant to be refused before it is
+    /// decoded. The chunk's CRC is right, so it is the size that must stop it.
+    static func hugeBase64Card(_ good: Data) throws -> Data {
+        var prefix = #"{"spec":"chara_card_v2","data":{"name":""#
+        while prefix.utf8.count % 3 != 0 { prefix += "a" }
+        var text = Data("chara".utf8) + Data([0])
+        text.append(Data(prefix.utf8).base64EncodedData())
+        text.append(Data(String(repeating: "YWFh", count: (100 << 20) / 4).utf8))  // "aaa", 25 M times
+        text.append(Data(#""}}"#.utf8).base64EncodedData())
+        var out = Data(good.dropLast(12))  // everything up to IEND
+        try PNGChunkWriter.append(PNGChunk(type: "tEXt", data: text), to: &out)
+        try PNGChunkWriter.append(PNGChunk(type: "IEND", data: Data()), to: &out)
+        return out
     }
 
     /// Manifests: (file name, bytes).
@@ -108,6 +125,7 @@ final class HostileInputTests: XCTestCase {
             text("card-broken-crc.yaml", card("input_card: cards/broken-crc.png")),
             text("card-huge-ihdr.yaml", card("input_card: cards/huge-ihdr.png")),
             text("card-ztxt-bomb.yaml", card("input_card: cards/ztxt-bomb.png")),
+            text("card-huge-base64.yaml", card("input_card: cards/huge-base64.png")),
             text("card-bad-base64.yaml", card("input_card: cards/bad-base64.png")),
             text("card-not-a-card.yaml", card("input_card: cards/not-a-card.png")),
             text("card-not-a-card-json.yaml", card("input_card: cards/not-a-card.json")),
@@ -123,9 +141,24 @@ final class HostileInputTests: XCTestCase {
         return cases
     }
 
+    /// The peak resident set (`VmHWM` in /proc/<pid>/status), in bytes.
+    static func peakResidentBytes(pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try XCTUnwrap(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        let kilobytes = try XCTUnwrap(Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? ""))
+        return kilobytes * 1024
+    }
+
+    /// The documented bound on the daemon's peak RSS through the hostile corpus: 256 MiB, the
+    /// default `limits.decoded_bytes`. An input card file is read whole (refused unread only above
+    /// that limit), so the 100 MB card costs its size once; everything else is refused before it
+    /// is inflated or decoded. Measured: ~155 MiB in a debug build (about 50 MiB of it baseline).
+    static let memoryBound = 256 << 20
+
     func testEveryHostileFileFailsClearlyAndTheDaemonKeepsRunning() throws {
         let root = try TestRoot()
-        for (path, data) in try Self.hostileFiles() {
+        let files = try Self.hostileFiles()
+        for (path, data) in files {
             let url = root.layout.config.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url)
@@ -133,7 +166,7 @@ final class HostileInputTests: XCTestCase {
         try FileManager.default.createSymbolicLink(atPath: root.layout.config.appendingPathComponent("keywords/escape.txt").path,
                                                    withDestinationPath: "/etc/hostname")
         let manifests = Self.hostileManifests(root: root.url)
-        XCTAssertGreaterThanOrEqual(manifests.count + 11, 50, "a corpus of at least 50 hostile files")
+        XCTAssertGreaterThanOrEqual(manifests.count + files.count, 50, "a corpus of at least 50 hostile files")
 
         let watch = try root.start(["watch"])
         defer { watch.signal(SIGKILL) }
@@ -157,6 +190,7 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(root.results.allSatisfy { $0.allSatisfy { $0.isLetter || $0.isNumber || "-._".contains($0) } }, "\(root.results)")
         XCTAssertEqual(root.failures.count, manifests.count - 3)
         var codes: [String: String] = [:]
+        var messages: [String: String] = [:]
         for folder in root.failures {
             let error = try root.json(root.layout.failures.appendingPathComponent(folder).appendingPathComponent("error.json"))
             let summary = try root.json(root.layout.failures.appendingPathComponent(folder).appendingPathComponent("job.json"))
@@ -165,15 +199,24 @@ final class HostileInputTests: XCTestCase {
             XCTAssertGreaterThan(message.count, 15, "\(manifest): a message that says what: \(message)")
             XCTAssertLessThan(message.count, 2000, "\(manifest): the message stays readable")
             codes[manifest] = "\(error["code"] ?? "?")"
+            messages[manifest] = message
         }
         XCTAssertEqual(codes["ten-megabytes.json"], "manifest_invalid")
         XCTAssertEqual(codes["card-ztxt-bomb.yaml"], "input_card_invalid")
         XCTAssertEqual(codes["card-avatar-huge.yaml"], "items_failed")
+        XCTAssertEqual(codes["card-huge-base64.yaml"], "input_card_invalid")
+        print("card-huge-base64.yaml: \(messages["card-huge-base64.yaml"] ?? "")")
+        print("card-ztxt-bomb.yaml: \(messages["card-ztxt-bomb.yaml"] ?? "")")
         XCTAssertEqual(root.processing, [])
 
         // Still alive and still working: a good manifest after the storm.
         try root.drop("good.yaml", imagesManifest(name: "good"))
         XCTAssertTrue(root.wait(20) { root.results.count == 4 }, "the daemon still works")
+        // Bounded memory: the daemon's peak resident set over the whole storm (the largest inputs:
+        // a 100 MB card file, a 40 MB zTXt bomb, a 20 MB card JSON, a 10 MB manifest).
+        let peak = try Self.peakResidentBytes(pid: watch.process.processIdentifier)
+        print("hostile inputs: daemon peak RSS (VmHWM) \(peak >> 20) MiB")
+        XCTAssertLessThan(peak, Self.memoryBound, "peak RSS \(peak >> 20) MiB is over the \(Self.memoryBound >> 20) MiB bound")
         watch.signal(SIGTERM)
         XCTAssertTrue(watch.waitForExit(20))
         XCTAssertEqual(watch.result().status, 0)

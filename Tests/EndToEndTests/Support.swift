@@ -58,11 +58,17 @@ final class TestRoot {
         return process.result()
     }
 
-    /// Starts `dropforge ARGS --root ROOT` in the background.
-    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCommand {
+    /// Starts `dropforge ARGS --root ROOT` in the background. With `fileSizeLimitBlocks`, under
+    /// that file-size limit (`ulimit -f`, 512-byte blocks in POSIX sh): the shell execs dropforge,
+    /// so the process id is dropforge's.
+    func start(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitBlocks: Int? = nil) throws -> RunningCommand {
         let process = Process()
         process.executableURL = dropforgeBinary
         process.arguments = arguments + ["--root", url.path]
+        if let blocks = fileSizeLimitBlocks {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", dropforgeBinary.path] + arguments + ["--root", url.path]
+        }
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "DROPFORGE_ROOT")
         env.removeValue(forKey: "SOURCE_DATE_EPOCH")

@@ -48,12 +48,32 @@ public enum FileSystem {
     }
 
     /// Appends with one `write` on an `O_APPEND` descriptor: concurrent appenders never interleave a line.
+    ///
+    /// A full disk or a file-size limit can make the `write` short: part of a line lands and the
+    /// rest does not. That part is cut off again (when nothing was appended after it), so a
+    /// `.jsonl` file never ends in half a line that readers would choke on.
     public static func append(_ data: Data, to file: URL) throws {
         let fd = open(file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw posixError("cannot open \(file.path)") }
         defer { close(fd) }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw posixError("cannot append to \(file.path)") }
+        var written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if written > 0 && written < data.count {
+            // Short: the rest either fits now or fails with the reason (EFBIG, ENOSPC).
+            let rest = data.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if rest > 0 { written += rest }
+        }
+        guard written == data.count else {
+            let code = errno
+            if written > 0 {
+                let end = lseek(fd, 0, SEEK_CUR)  // just past our bytes: O_APPEND wrote at the end
+                var info = stat()
+                if end >= written, fstat(fd, &info) == 0, info.st_size == end {
+                    _ = ftruncate(fd, end - written)
+                }
+            }
+            errno = code
+            throw posixError("cannot append to \(file.path)")
+        }
     }
 
     /// A hard link when possible (same filesystem, no copy), else a copy.
@@ -77,6 +97,22 @@ public enum FileSystem {
     static func posixError(_ message: String) -> Error {
         let code = errno
         return NSError(domain: NSPOSIXErrorDomain, code: Int(code),
-                       userInfo: [NSLocalizedDescriptionKey: "\(message): \(String(cString: strerror(code)))"])
+                       userInfo: [NSLocalizedDescriptionKey: "\(message): \(explain(code))"])
+    }
+
+    /// `strerror`, spelled out for the errors of a full disk, which people must be able to act on
+    /// from `error.json` alone ("File too large" alone does not say that a limit was hit).
+    public static func explain(_ code: Int32) -> String {
+        switch code {
+        case ENOSPC: return "no space left on the device (disk full); free space, then `dropforge jobs retry`"
+        case EDQUOT: return "disk quota exceeded; free space or raise the quota, then `dropforge jobs retry`"
+        case EFBIG: return "file too large: the file-size limit (ulimit -f, RLIMIT_FSIZE) or the filesystem's largest file was reached; raise the limit, then `dropforge jobs retry`"
+        default: return String(cString: strerror(code))
+        }
+    }
+
+    /// True for the errors of a full disk or a file-size limit.
+    public static func isNoSpace(_ code: Int) -> Bool {
+        code == Int(ENOSPC) || code == Int(EDQUOT) || code == Int(EFBIG)
     }
 }

@@ -12,6 +12,14 @@ public final class SignalTrap: @unchecked Sendable {
 
     public init() {}
 
+    /// Makes a write past the file-size limit (`ulimit -f`, RLIMIT_FSIZE) fail with EFBIG
+    /// instead of killing the process with SIGXFSZ, whose default action is to dump core. A full
+    /// disk (ENOSPC) already fails the write; a size limit must too, so that the step fails or
+    /// retries with a clear error and the daemon keeps running. Called first thing at start-up.
+    public static func ignoreFileSizeLimitSignal() {
+        signal(SIGXFSZ, SIG_IGN)
+    }
+
     /// True once a stop was asked for.
     public var stopRequested: Bool { lock.withLock { count > 0 } }
 

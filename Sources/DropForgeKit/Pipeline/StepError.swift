@@ -32,6 +32,9 @@ public struct StepError: Error, Sendable, CustomStringConvertible {
         if let error = error as? StepError { return error }
         if let error = error as? StageFailure { return .permanent(error.code, error.message) }
         let nsError = error as NSError
+        if nsError.domain == NSPOSIXErrorDomain, FileSystem.isNoSpace(nsError.code) {
+            return .transient("no_space", "\(error.localizedDescription)")
+        }
         if nsError.domain == NSPOSIXErrorDomain || nsError.domain == NSCocoaErrorDomain {
             return .transient("io_error", "\(error.localizedDescription)")
         }

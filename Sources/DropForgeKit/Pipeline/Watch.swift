@@ -31,6 +31,7 @@ public final class Watch: @unchecked Sendable {
 
         let intake = runtime.intake
         let engine = runtime.engine
+        let log = runtime.log
         let done = DispatchSemaphore(value: 0)
         // Events arrive on the watcher's stream, one at a time; the stage work runs on the
         // engine's own threads, so a short blocking claim here holds nothing else up.
@@ -42,6 +43,10 @@ public final class Watch: @unchecked Sendable {
                 case .written(let name):
                     if intake.observe(name) != nil { engine.ring() }
                 case .rescan(let reason):
+                    if reason == .overflow {
+                        log.record(.warning, job: "daemon", event: "events_lost",
+                                           message: "inotify's event queue overflowed (fs.inotify.max_queued_events); rescanning the inbox")
+                    }
                     // A claim whose admission failed (the store was busy) is retried here too.
                     let adopted = reason == .startup ? [] : intake.adoptOrphans()
                     if !intake.scan().isEmpty || !adopted.isEmpty { engine.ring() }

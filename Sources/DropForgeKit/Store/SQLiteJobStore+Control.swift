@@ -4,7 +4,7 @@ import GRDB
 /// Job control on the SQLite store: cancel, new executions (retry, rerun) and delete.
 extension SQLiteJobStore {
     public func cancel(jobID: String, now: Date) throws -> CancelOutcome {
-        try pool.write { db in
+        try write { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { return .notFound }
             if job.status.isFinished { return .finished(job.status) }
             let open = try ExecutionRecord.filter(Column("job_id") == jobID && Column("finished_at") == nil).fetchAll(db)
@@ -46,7 +46,7 @@ extension SQLiteJobStore {
     }
 
     public func addExecution(_ execution: ExecutionRecord, items: [ItemRecord], priority: Int, now: Date) throws {
-        try pool.write { db in
+        try write { db in
             guard let job = try JobRecord.fetchOne(db, key: execution.jobID) else { throw ExecutionRefusal.notFound }
             guard job.status.isFinished else { throw ExecutionRefusal.notFinished(job.status) }
             try execution.insert(db)
@@ -75,7 +75,7 @@ extension SQLiteJobStore {
     }
 
     public func delete(jobID: String) throws -> [ExecutionRecord] {
-        try pool.write { db in
+        try write { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw ExecutionRefusal.notFound }
             guard job.status.isFinished else { throw ExecutionRefusal.notFinished(job.status) }
             let executions = try ExecutionRecord.filter(Column("job_id") == jobID).order(Column("number")).fetchAll(db)

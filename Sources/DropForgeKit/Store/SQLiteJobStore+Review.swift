@@ -43,7 +43,7 @@ extension SQLiteJobStore {
 
     public func recordReview(_ item: ItemRecord, replacing original: ItemRecord, publication: ReviewPublication?,
                              now: Date) throws -> Bool {
-        try pool.write { db in
+        try write { db in
             guard let id = original.id, let current = try ItemRecord.fetchOne(db, key: id),
                   current.status == original.status, current.qcStatus == original.qcStatus
             else { return false }

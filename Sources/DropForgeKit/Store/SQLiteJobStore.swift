@@ -29,6 +29,33 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try StoreMigrations.migrator.migrate(pool)
     }
 
+    // MARK: Writing on a full disk
+
+    /// Every write transaction of the store. When the disk is full or the file-size limit
+    /// (`ulimit -f`) is reached, SQLite cannot append to the WAL (SQLITE_FULL for ENOSPC,
+    /// SQLITE_IOERR_WRITE for EFBIG) and the transaction rolls back. The WAL only ever grows until
+    /// a checkpoint lets it restart, and by default that is at ~4 MB, so a limit below that would
+    /// stop the store for good although the data itself is small. So: checkpoint the WAL into the
+    /// database, truncate it to zero bytes, and try the transaction once more. If it fails again,
+    /// the error says plainly that the state database is out of space.
+    func write<T>(_ updates: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(updates)
+        } catch let error as DatabaseError where Self.isOutOfSpace(error) {
+            _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+            do {
+                return try pool.write(updates)
+            } catch let again as DatabaseError where Self.isOutOfSpace(again) {
+                throw StoreSpaceError(path: pool.path, underlying: again)
+            }
+        }
+    }
+
+    static func isOutOfSpace(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_FULL || error.extendedResultCode == .SQLITE_IOERR_WRITE
+            || error.extendedResultCode == .SQLITE_IOERR_TRUNCATE
+    }
+
     // MARK: Intake
 
     public func job(claimFile: String) throws -> JobRecord? {
@@ -38,7 +65,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     public func admit(_ admission: Admission) throws -> AdmissionResult {
-        try pool.write { db in
+        try write { db in
             if try JobRecord.filter(Column("claim_file") == admission.job.claimFile).fetchCount(db) > 0
                 || JobRecord.exists(db, key: admission.job.id) {
                 return .alreadyKnown
@@ -76,7 +103,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         // `status = … OR status = …` search walks every finished step of the stage and sorts,
         // which made each claim slower as the store grew. The statement is compiled once per
         // connection: idle workers ask often, and compiling it cost more than running it.
-        try pool.write { db in
+        try write { db in
             let claim = try db.cachedStatement(sql: """
                 UPDATE steps SET status = 'leased', lease_owner = ?, lease_expires = ?,
                        attempts = attempts + 1, started_at = ?
@@ -114,7 +141,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     public func complete(_ lease: StepLease, with outcome: StepOutcome, now: Date) throws {
-        try pool.write { db in
+        try write { db in
             guard try stillHeld(db, lease) else { return }
             if try closeIfCancelled(db, lease, now: now) { return }
             try db.execute(sql: """
@@ -177,7 +204,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     public func fail(_ lease: StepLease, failure: StageFailure, retryAt: Date?, now: Date) throws {
-        try pool.write { db in
+        try write { db in
             guard try stillHeld(db, lease) else { return }
             if try closeIfCancelled(db, lease, now: now) { return }
             let message = "\(failure.code): \(failure.message)"
@@ -222,14 +249,14 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     public func renewLeases(owner: String, until: Date) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: "UPDATE steps SET lease_expires = ? WHERE lease_owner = ? AND status = 'leased'",
                            arguments: [until, owner])
         }
     }
 
     public func releaseLeases(owner: String, countAttempt: Bool) throws {
-        try pool.write { db in
+        try write { db in
             try db.execute(sql: """
                 UPDATE steps SET status = 'pending', lease_owner = NULL, lease_expires = NULL,
                        attempts = attempts - ?
@@ -380,7 +407,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     // MARK: Events
 
     public func append(_ event: EventRecord) throws {
-        try pool.write { db in
+        try write { db in
             var event = event
             try event.insert(db)
         }
