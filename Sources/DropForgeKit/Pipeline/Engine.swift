@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the stages: a pool of worker threads per stage claims steps from the store, runs them
 /// and records the outcome. A heartbeat thread renews this process's leases and hands back the
@@ -55,7 +58,10 @@ public final class Engine: @unchecked Sendable {
         for stage in Stage.allCases {
             guard let runner = runners[stage] else { continue }
             for number in 0..<max(1, options.workers[stage] ?? 1) {
-                spawn(name: "\(stage.rawValue)-\(number)") { [self] in workerLoop(runner) }
+                spawn(name: "\(stage.rawValue)-\(number)") { [self] in
+                    Self.yieldToIntake()
+                    workerLoop(runner)
+                }
             }
         }
         spawn(name: "heartbeat") { [self] in heartbeatLoop() }
@@ -95,6 +101,17 @@ public final class Engine: @unchecked Sendable {
         thread.name = "dropforge-\(name)"
         thread.stackSize = 4 << 20
         thread.start()
+    }
+
+    /// Stage workers run at nice +5 (Linux nice is per thread): when the cores are busy
+    /// rendering, a manifest renamed into the inbox is still claimed within milliseconds,
+    /// because the watcher's thread keeps the process's normal priority.
+    private static func yieldToIntake() {
+        #if os(Linux)
+        // `who` 0 is the calling thread on Linux.
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        _ = setpriority(which, 0, getpriority(which, 0) + 5)
+        #endif
     }
 
     private var isStopping: Bool { lock.withLock { stopping } }
