@@ -83,7 +83,7 @@ final class FaultTests: XCTestCase {
         let count = FaultScale.floodFiles
         let overflow = count > Self.kernelQueueLimit
         try root.setConfig("rescan_seconds: 30 ", overflow ? "rescan_seconds: 3600 " : "rescan_seconds: 2 ")
-        try root.setConfig("workers: {parameters: 1, generate: 2, quality: 2, metadata: 2, export: 1}",
+        try root.setConfig("workers: {parameters: 1, generate: 2, quality: 2, metadata: 2, export: 2}",
                            "workers: {parameters: 1, generate: 1, quality: 1, metadata: 1, export: 1}")
         let watch = try root.start(["watch"])
         defer { watch.signal(SIGKILL); _ = watch.waitForExit(10) }
