@@ -131,7 +131,7 @@ public final class Engine: @unchecked Sendable {
                                              leaseSeconds: options.leaseSeconds, now: Date())
             if let lease {
                 execute(lease, with: runner)
-                ring(Stage.allCases.filter { $0.rawOrder > runner.stage.rawOrder })
+                ring(Array(Stage.allCases.drop { $0 != runner.stage }.dropFirst()))  // the stages after it
                 idle = 0.002
             }
             lock.withLock {

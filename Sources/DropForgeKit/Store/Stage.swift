@@ -4,9 +4,6 @@
 /// run once per item.
 public enum Stage: String, Codable, Sendable, CaseIterable {
     case parameters, generate, quality, metadata, export
-
-    /// Position in the pipeline, 0 for `parameters`.
-    public var rawOrder: Int { Self.allCases.firstIndex(of: self) ?? 0 }
 }
 
 /// Where a job stands. `completed` and `failed` are published; `cancelled` too (under `failures/`).
