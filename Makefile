@@ -1,4 +1,4 @@
-# dropforge — the two commands: `make run` and `make test` (see README.md).
+# dropforge — the two commands: `make run` and `make test` (see README.md); `make fuzz` for fuzzing.
 # Each installs the Debian packages it needs (when missing), builds, then does its job.
 
 SWIFT       ?= swift
@@ -6,8 +6,9 @@ ROOT        ?= .
 BUILD_FLAGS ?=
 APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev
 BIN          = .build/debug/dropforge
+FUZZ_SECONDS ?= 300
 
-.PHONY: run test soak bench build deps clean defaults check-browser
+.PHONY: run test soak bench fuzz build deps clean defaults check-browser
 
 ## run: build, copy config/examples/* into inbox/ and drain them into outbox/ (offline defaults)
 run: build
@@ -58,8 +59,13 @@ deps:
 check-browser: deps
 	SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/check-browser
 
+## fuzz: build the libFuzzer driver (.build-fuzz) and run the manifest, png and card targets for
+## FUZZ_SECONDS each (default 300); fails when one finds a crash. See README "Fuzzing".
+fuzz: deps
+	SWIFT="$(SWIFT)" FUZZ_SECONDS="$(FUZZ_SECONDS)" scripts/fuzz
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz
 
 ## defaults: regenerate the config files compiled into `dropforge init` from config/
 defaults:

@@ -58,13 +58,18 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/dropforge-bench"),
+        // `make fuzz` (README, Fuzzing): the fuzz targets, shared by the libFuzzer driver and the replay test.
+        .target(name: "FuzzTargets", dependencies: ["DropForgeKit"], path: "Fuzz/FuzzTargets"),
+        // The libFuzzer driver when built with `-sanitize=fuzzer -DFUZZING`; a plain replayer otherwise.
+        .executableTarget(name: "dropforge-fuzz", dependencies: ["FuzzTargets"], path: "Fuzz/dropforge-fuzz",
+                          swiftSettings: [.enableExperimentalFeature("Extern")]),
         // Fake servers on 127.0.0.1 speaking the providers' protocols, shared by both test targets.
         .target(name: "FakeServers", dependencies: ["DropForgeKit"], path: "Tests/FakeServers"),
         // ZIPFoundation, Yams and SwiftCSV: independent readers of what the exports write.
         .testTarget(
             name: "DropForgeKitTests",
             dependencies: [
-                "DropForgeKit", "FakeServers",
+                "DropForgeKit", "FakeServers", "FuzzTargets",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),

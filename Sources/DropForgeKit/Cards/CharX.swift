@@ -47,6 +47,13 @@ public enum CharX {
     /// actually produced, stopping at the first byte over.
     public static func read(_ data: Data, limits: CharXLimits = .standard) throws -> CharXArchive {
         let directory = try CharXCentralDirectory(data: data, maxEntries: limits.maxEntries)
+        // ZIPFoundation 0.9.20 leaks its in-memory file and a copy of `data` when
+        // `Archive(data:accessMode: .read)` throws: it takes the last end record and fails, without
+        // closing the file, when that record's comment runs past the end. Refuse that case first
+        // (found by `make fuzz`: a daemon reading such files would leak each one's size).
+        guard let end = CharXCentralDirectory.endRecordOffset(in: data).map(Int.init) else { throw CharXError.notAZip }
+        let commentLength = Int(data[data.startIndex + end + 20]) | (Int(data[data.startIndex + end + 21]) << 8)
+        guard end + 22 + commentLength <= data.count else { throw CharXError.notAZip }
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)

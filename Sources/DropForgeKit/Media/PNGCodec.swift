@@ -162,6 +162,28 @@ public enum PNGCodec {
         if decodedBytes > limits.maxDecodedBytes {
             throw PNGError("PNG is \(width)×\(height), which would decode to \(mebibytes(decodedBytes)), over the \(mebibytes(limits.maxDecodedBytes)) limit")
         }
+        try checkChunkLengths(data)
+    }
+
+    /// Walks the chunk headers up to IEND and refuses a chunk that claims more bytes than the
+    /// file has left. Why: libpng allocates an ancillary chunk's claimed length before reading
+    /// it (its chunk size limit is only a warning on read), so a 500-byte file whose iTXt
+    /// claims 1.9 GB made it take 1.9 GB of memory before finding the file truncated.
+    private static func checkChunkLengths(_ data: Data) throws {
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 8
+            while bytes.count - offset >= 8 {
+                let length = Int(PNGChunkReader.readUInt32(bytes, offset))
+                let remaining = bytes.count - offset - 8
+                if length > remaining {
+                    let type = bytes[(offset + 4)..<(offset + 8)].allSatisfy { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+                        ? String(decoding: bytes[(offset + 4)..<(offset + 8)], as: UTF8.self) : "a"
+                    throw PNGError("truncated PNG: the \(type) chunk at byte \(offset) claims \(length) bytes but only \(remaining) remain")
+                }
+                if bytes[(offset + 4)..<(offset + 8)].elementsEqual([0x49, 0x45, 0x4E, 0x44]) { return } // IEND
+                offset += 12 + length
+            }
+        }
     }
 
     private static func mebibytes(_ count: Int) -> String {

@@ -187,6 +187,19 @@ final class CharXTests: XCTestCase {
         XCTAssertEqual(CharXError.noCardJSON.description, "CHARX has no card.json")
     }
 
+    /// Found by `make fuzz` (Fuzz/Regressions/card/charx-comment-past-end): an end record whose
+    /// comment runs past the end of the file made ZIPFoundation throw and leak its in-memory copy
+    /// of the file; it is refused before ZIPFoundation sees it.
+    func testEndRecordWhoseCommentRunsPastTheEndIsNotAZip() throws {
+        var data = try CharX.write(cardJSON: Data("{\"spec\":\"chara_card_v3\"}".utf8), assets: [],
+                                   modificationDate: Date(timeIntervalSince1970: 0))
+        XCTAssertNoThrow(try CharX.read(data))
+        let end = try XCTUnwrap(CharXCentralDirectory.endRecordOffset(in: data).map(Int.init))
+        data[end + 20] = 0xFF
+        data[end + 21] = 0xFF
+        assertThrows(.notAZip) { _ = try CharX.read(data) }
+    }
+
     func testNotAZip() throws {
         assertThrows(.notAZip) { _ = try CharX.read(Data("{\"spec\":\"chara_card_v3\"}".utf8)) }
         assertThrows(.notAZip) { _ = try CharX.read(Data()) }

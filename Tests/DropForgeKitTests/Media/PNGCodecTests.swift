@@ -136,6 +136,19 @@ final class PNGCodecTests: XCTestCase {
         }
     }
 
+    /// Found by `make fuzz` (Fuzz/Regressions/png/itxt-claims-1.9GB): a 475-byte file whose
+    /// iTXt claimed 1,919,906,411 bytes made libpng allocate (and the process hold) 1.9 GB before
+    /// it found the file truncated. The claim is now refused from the chunk headers first.
+    func testRejectsAChunkClaimingMoreThanTheFileHasBeforeLibPNGAllocates() throws {
+        let valid = Data(ChunkTestPNG.png([]))
+        var data = valid.prefix(valid.count - 12)  // without IEND
+        data.append(contentsOf: ChunkTestPNG.be32(1_919_906_411) + Array("iTXt".utf8) + Array("parameters\0\u{1}\0\0\0".utf8))
+        assertThrows(try PNGCodec.decode(data),
+                     containing: "truncated PNG: the iTXt chunk at byte \(valid.count - 12) claims 1919906411 bytes but only 15 remain")
+        // A chunk that fits is still left to libpng (its CRC and contents are its business).
+        XCTAssertNoThrow(try PNGCodec.decode(valid))
+    }
+
     func testRejectsFlippedCRCInIDAT() throws {
         var data = try PNGCodec.encode(sampleImage())
         let idat = try XCTUnwrap(MediaTestPNG.chunks(in: data).first { $0.type == "IDAT" })
