@@ -4,6 +4,15 @@ import Foundation
 /// other bytes alone; nil when the input does not start with the PNG signature. Only the fuzz
 /// targets use this: it lets mutated inputs reach the code behind the CRC check.
 enum PNGCRCRepair {
+    /// `read` of the input as given and, when repairing its CRCs changes it, of the repaired copy.
+    static func asGivenAndRepaired(_ data: Data, _ read: (Data) -> String) -> String {
+        var outcome = read(data)
+        if let repaired = repaired(data), repaired != data {
+            outcome += "; with CRCs repaired: " + read(repaired)
+        }
+        return outcome
+    }
+
     static func repaired(_ data: Data) -> Data? {
         var bytes = [UInt8](data)
         guard bytes.count >= 8, Array(bytes[0..<8]) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] else { return nil }

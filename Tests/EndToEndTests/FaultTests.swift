@@ -291,19 +291,6 @@ enum FaultScale {
     }
 }
 
-/// SplitMix64: small, seedable, good enough to pick kill moments.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Checks that nothing in `outbox/` is partial: every PNG has a sound chunk structure (read by
 /// the independent reader: signature, CRCs, IEND last) and decodes to pixels through libpng,
 /// every `.json` parses, every line of every `.jsonl` parses and each file ends with a newline;
