@@ -278,8 +278,9 @@ enum FaultScale {
     /// Manifests in the kill -9 drain, and the rounds of kills before the final drain.
     static let killJobs = soak ? 1000 : 200
     static let killRounds = soak ? 12 : 5
-    /// A kill lands at a random moment in [0.05 s, this].
-    static let killWindow: Double = soak ? 8 : 2.5
+    /// A kill lands at a random moment in [0.05 s, this]. Short enough that the rounds together
+    /// end well before the work does (a debug build drains about 40 tiny jobs a second).
+    static let killWindow: Double = soak ? 2.5 : 1.0
     /// Files in the flood: the 20,000 for the soak (past the kernel's event queue).
     static let floodFiles = soak ? 20_000 : 1_200
 
