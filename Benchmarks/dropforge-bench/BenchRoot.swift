@@ -73,12 +73,18 @@ final class BenchRoot {
         (try? FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.count) ?? 0
     }
 
-    /// The store, opened read-only beside the running daemon (WAL readers never block it).
+    private var store: DatabaseQueue?
+
+    /// The store, opened read-only beside the running daemon (WAL readers never block it), once:
+    /// the benchmarks poll it.
     func database() throws -> DatabaseQueue {
+        if let store { return store }
         var configuration = Configuration()
         configuration.readonly = true
         configuration.busyMode = .timeout(10)
-        return try DatabaseQueue(path: layout.database.path, configuration: configuration)
+        let opened = try DatabaseQueue(path: layout.database.path, configuration: configuration)
+        store = opened
+        return opened
     }
 }
 

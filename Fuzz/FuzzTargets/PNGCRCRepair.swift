@@ -1,3 +1,4 @@
+import DropForgeKit
 import Foundation
 
 /// Rewrites the CRC of every complete chunk of a PNG-looking input so it is right, leaving all
@@ -21,7 +22,7 @@ enum PNGCRCRepair {
             let length = bytes[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) }
             guard length <= bytes.count - offset - 12 else { break }
             let crcOffset = offset + 8 + length
-            let crc = crc32(bytes[(offset + 4)..<crcOffset])
+            let crc = CRC32.checksum(bytes[(offset + 4)..<crcOffset])
             bytes[crcOffset] = UInt8(crc >> 24)
             bytes[crcOffset + 1] = UInt8((crc >> 16) & 0xFF)
             bytes[crcOffset + 2] = UInt8((crc >> 8) & 0xFF)
@@ -29,17 +30,5 @@ enum PNGCRCRepair {
             offset = crcOffset + 4
         }
         return Data(bytes)
-    }
-
-    private static let table: [UInt32] = (0..<256).map { n in
-        var c = UInt32(n)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
-    }
-
-    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
-        return c ^ 0xFFFF_FFFF
     }
 }

@@ -10,7 +10,6 @@ import PNGShim
 public enum PNGCodec {
     private static let errorCapacity = 512
 
-
     /// Encodes `image` as an 8-bit RGBA PNG. Text chunks are written before the
     /// image data, in the given order.
     public static func encode(_ image: RGBAImage, text: [PNGTextChunk] = [], encoding: PNGEncoding = .standard) throws -> Data {
