@@ -1,11 +1,15 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Every layer below the daemon, for the programs and tests that reach into them.
+let layers: [Target.Dependency] = ["DropForgeJSON", "DropForgeMedia", "DropForgeHTTP", "DropForgeCore", "DropForgeCards", "DropForgeStore"]
+
 let package = Package(
     name: "dropforge",
     products: [
         .executable(name: "dropforge", targets: ["dropforge"]),
         .library(name: "DropForgeKit", targets: ["DropForgeKit"]),
+        .library(name: "DropForgeCards", targets: ["DropForgeCards"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -25,24 +29,45 @@ let package = Package(
         .target(name: "PNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         // libcurl's setopt is variadic, which Swift cannot call: typed C wrappers live here.
         .target(name: "CurlShim", dependencies: ["CCurl"], linkerSettings: [.linkedLibrary("curl")]),
+        // The layers, bottom up (README, "Layout"): each imports only what is below it.
+        // The order-keeping JSON value, its parser and writer, the JSON Schema subset.
+        .target(name: "DropForgeJSON", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        // PNG reading and writing through libpng, image analysis, the procedural renderer.
+        .target(name: "DropForgeMedia", dependencies: ["PNGShim"]),
+        // The libcurl client: requests, responses, rate limits, HTTP errors.
+        .target(name: "DropForgeHTTP", dependencies: ["CCurl", "CurlShim"]),
+        // Shared basics: StepError and the error codes, FileSystem, JSON/YAML coding, time stamps, lock files.
+        .target(name: "DropForgeCore", dependencies: [
+            "DropForgeJSON",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // The character card format: V1/V2/V3 JSON, PNG chunks, CHARX, source material; stands alone.
+        .target(name: "DropForgeCards", dependencies: [
+            "DropForgeJSON", "DropForgeMedia",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        // The job store: records, the JobStore protocols, SQLite.
+        .target(name: "DropForgeStore", dependencies: [
+            "DropForgeCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The daemon: config, manifests, intake, providers, stages, pipeline, outbox, review.
         .target(
             name: "DropForgeKit",
             dependencies: [
-                "PNGShim",
-                "CCurl",
-                "CurlShim",
+                "DropForgeJSON", "DropForgeMedia", "DropForgeHTTP", "DropForgeCore", "DropForgeCards", "DropForgeStore",
                 "CXLSX",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
         .executableTarget(
             name: "dropforge",
-            dependencies: [
+            dependencies: layers + [
                 "DropForgeKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -52,23 +77,23 @@ let package = Package(
                 linkerSettings: [.linkedLibrary("png")]),
         .executableTarget(
             name: "dropforge-bench",
-            dependencies: [
+            dependencies: layers + [
                 "DropForgeKit", "PlainLibPNG",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/dropforge-bench"),
         // `make fuzz` (README, Fuzzing): the fuzz targets, shared by the libFuzzer driver and the replay test.
-        .target(name: "FuzzTargets", dependencies: ["DropForgeKit"], path: "Fuzz/FuzzTargets"),
+        .target(name: "FuzzTargets", dependencies: layers + ["DropForgeKit"], path: "Fuzz/FuzzTargets"),
         // The libFuzzer driver when built with `-sanitize=fuzzer -DFUZZING`; a plain replayer otherwise.
         .executableTarget(name: "dropforge-fuzz", dependencies: ["FuzzTargets"], path: "Fuzz/dropforge-fuzz",
                           swiftSettings: [.enableExperimentalFeature("Extern")]),
         // Fake servers on 127.0.0.1 speaking the providers' protocols, shared by both test targets.
-        .target(name: "FakeServers", dependencies: ["DropForgeKit"], path: "Tests/FakeServers"),
+        .target(name: "FakeServers", dependencies: layers + ["DropForgeKit"], path: "Tests/FakeServers"),
         // ZIPFoundation, Yams and SwiftCSV: independent readers of what the exports write.
         .testTarget(
             name: "DropForgeKitTests",
-            dependencies: [
+            dependencies: layers + [
                 "DropForgeKit", "FakeServers", "FuzzTargets",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Yams", package: "Yams"),
@@ -77,7 +102,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["DropForgeKit", "dropforge", "FakeServers", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            dependencies: layers + ["DropForgeKit", "dropforge", "FakeServers", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                            .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v5]

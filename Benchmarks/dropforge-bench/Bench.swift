@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropForgeKit
 import Foundation
+import DropForgeStore
 
 /// `make bench`: runs the four benchmarks of issue 6 against the real, release-built
 /// `dropforge` on temporary roots, prints a table and writes `bench/results.json`.

@@ -1,6 +1,7 @@
 import DropForgeKit
 import Foundation
 import PlainLibPNG
+import DropForgeMedia
 
 /// 4. Encoding: the pipeline's image path (`PNGCodec.encode` at the local renderer's
 /// `PNGEncoding.fast`, then `PNGTextEmbedder.insert` of the generation texts, as the generate

@@ -1,5 +1,6 @@
 import Foundation
 import DropForgeKit
+import DropForgeCards
 
 /// Card file bytes through `CardFile.read` (PNG text chunks, CHARX zip or bare JSON, told by
 /// the first bytes), then what `dropforge card` does with a card it read: validate it, convert

@@ -1,5 +1,6 @@
 import DropForgeKit
 import Foundation
+import DropForgeMedia
 
 /// Rewrites the CRC of every complete chunk of a PNG-looking input so it is right, leaving all
 /// other bytes alone; nil when the input does not start with the PNG signature. Only the fuzz

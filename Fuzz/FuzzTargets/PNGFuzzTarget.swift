@@ -1,5 +1,6 @@
 import Foundation
 import DropForgeKit
+import DropForgeMedia
 
 /// PNG bytes through the chunk walk (`PNGChunkReader`), every text chunk through
 /// `PNGTextDecoder` (zTXt/iTXt inflate included), A1111 `parameters` text through

@@ -1,6 +1,8 @@
 import ArgumentParser
 import DropForgeKit
 import Foundation
+import DropForgeCore
+import DropForgeCards
 
 struct CardConvert: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropForgeKit
 import Foundation
+import DropForgeCards
 
 struct CardInspect: ParsableCommand {
     static let configuration = CommandConfiguration(

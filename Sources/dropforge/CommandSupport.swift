@@ -2,6 +2,8 @@ import ArgumentParser
 import DropForgeKit
 import Foundation
 import Logging
+import DropForgeCore
+import DropForgeStore
 
 /// Exit code 2: a usage or config error (DESIGN §2).
 let usageFailure = ExitCode(DropForgeKit.Drain.Outcome.usageError.rawValue)

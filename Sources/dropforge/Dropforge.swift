@@ -1,5 +1,6 @@
 import ArgumentParser
 import DropForgeKit
+import DropForgeCore
 
 @main
 struct Dropforge: ParsableCommand {

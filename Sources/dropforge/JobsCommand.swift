@@ -1,6 +1,8 @@
 import ArgumentParser
 import DropForgeKit
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(

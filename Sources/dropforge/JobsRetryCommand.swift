@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropForgeKit
 import Foundation
+import DropForgeStore
 
 extension Jobs {
     struct Retry: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropForgeKit
 import Foundation
+import DropForgeCore
 
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropForgeKit
 import Foundation
+import DropForgeStore
 
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 #if canImport(Glibc)
 import Glibc
+import DropForgeStore
 #endif
 
 final class CrashTests: XCTestCase {

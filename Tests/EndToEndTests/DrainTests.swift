@@ -1,6 +1,8 @@
 import DropForgeKit
 import Foundation
 import XCTest
+import DropForgeMedia
+import DropForgeCards
 
 final class DrainTests: XCTestCase {
     /// 1. `drain` of the example manifests: every one ends in results/, images decode, carry the

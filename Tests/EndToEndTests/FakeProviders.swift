@@ -1,6 +1,7 @@
 import DropForgeKit
 import FakeServers
 import Foundation
+import DropForgeMedia
 
 // Fake generators on 127.0.0.1 for the end-to-end provider tests: each speaks its real protocol
 // (request and reply shapes as recorded in Tests/DropForgeKitTests/Providers/) on top of

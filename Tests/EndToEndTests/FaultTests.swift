@@ -3,6 +3,8 @@ import Foundation
 import XCTest
 #if canImport(Glibc)
 import Glibc
+import DropForgeMedia
+import DropForgeStore
 #endif
 
 /// The fault suites of issue 6, on the real binary: `kill -9` at random moments of a drain, a

@@ -1,6 +1,7 @@
 import DropForgeKit
 import Foundation
 import XCTest
+import DropForgeMedia
 
 /// A corpus of hostile manifests, PNGs and cards dropped into a running `watch`: each ends as a
 /// failure with a clear error in bounded time, nothing reaches `results/`, and the daemon keeps

@@ -2,6 +2,7 @@ import DropForgeKit
 import FakeServers
 import Foundation
 import XCTest
+import DropForgeStore
 
 /// `jobs cancel|retry|rerun|delete` on real jobs made by the built binary, checking the store and
 /// the outbox afterwards. Remote calls go to fake AUTOMATIC1111 servers on 127.0.0.1.

@@ -2,6 +2,8 @@ import DropForgeKit
 import FakeServers
 import Foundation
 import XCTest
+import DropForgeMedia
+import DropForgeCards
 
 /// Remote providers through a full `drain` of the real binary, against the fake servers of
 /// FakeProviders.swift on 127.0.0.1: every image provider with openai-chat writing the prompts,

@@ -1,6 +1,7 @@
 import DropForgeKit
 import Foundation
 import XCTest
+import DropForgeMedia
 
 /// 8. `quality.enabled: false` is respected; rejected items wait in review/<job>/ with their
 /// verdicts; a job whose items all fail QC ends in failures/<job>/ with `qc_rejected_all`.

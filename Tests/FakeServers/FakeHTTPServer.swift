@@ -3,6 +3,7 @@ import DropForgeKit
 import Glibc
 
 @testable import DropForgeKit
+@testable import DropForgeHTTP
 
 /// A small HTTP/1.1 server on `127.0.0.1` (and only there) for tests, written on POSIX sockets so
 /// tests need no networking dependency. It records every request and answers with a handler the

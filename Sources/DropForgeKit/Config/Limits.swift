@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeMedia
+import DropForgeCards
 
 /// Size and count limits for untrusted input (DESIGN §9); all configurable in
 /// `config/dropforge.yaml` under `limits:` with snake_case keys.
@@ -14,11 +16,11 @@ public struct Limits: Codable, Sendable, Equatable {
     /// Largest HTTP response body in bytes.
     public var httpResponseBytes: Int = 67_108_864
     /// Largest character card JSON in bytes.
-    public var cardJSONBytes: Int = 16_777_216
+    public var cardJSONBytes: Int = CardLimits.defaultCardJSONBytes
 
     public init(manifestBytes: Int = 1_048_576, count: Int = 1000, imageSide: Int = 8192,
                 decodedBytes: Int = 268_435_456, httpResponseBytes: Int = 67_108_864,
-                cardJSONBytes: Int = 16_777_216) {
+                cardJSONBytes: Int = CardLimits.defaultCardJSONBytes) {
         self.manifestBytes = manifestBytes
         self.count = count
         self.imageSide = imageSide

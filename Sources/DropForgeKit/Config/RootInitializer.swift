@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCore
 
 /// `dropforge init`: lays out a new root with the default config, profiles, templates, keywords
 /// and example manifests — the very files of the repository's own `config/`, compiled into the

@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import DropForgeStore
 #endif
 
 /// Takes manifests out of `inbox/` (DESIGN §2): claims each by an atomic rename into
@@ -126,7 +127,7 @@ public final class Intake: @unchecked Sendable {
         } catch let error as ManifestError {
             failure = StageFailure(stage: "intake", code: error.code, message: error.description, at: now)
         } catch {
-            failure = StageFailure(stage: "intake", code: "manifest_unreadable", message: "\(originalName): \(error)", at: now)
+            failure = StageFailure(stage: "intake", code: .manifestUnreadable, message: "\(originalName): \(error)", at: now)
         }
         if manifestData.count > config.limits.manifestBytes { manifestData = Data() }
 

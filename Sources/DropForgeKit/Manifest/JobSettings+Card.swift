@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCards
 
 /// The resolved `card:` block of a `kind: card` job: part of the execution's settings snapshot.
 public struct CardSettings: Codable, Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCards
 
 /// The raw `card:` section of a `kind: card` manifest (DESIGN §3), checked strictly: where the
 /// card's text comes from, which card it starts from, explicit field values, lorebook entries

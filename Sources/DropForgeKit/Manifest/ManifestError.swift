@@ -1,3 +1,4 @@
+import DropForgeCore
 import Foundation
 
 /// A problem with a manifest, profile or config file, positioned so a person can fix it.
@@ -18,11 +19,11 @@ public struct ManifestError: Error, CustomStringConvertible, Sendable, Codable, 
     public var code: String
 
     /// Code for problems in a dropped manifest.
-    public static let manifestInvalid = "manifest_invalid"
+    public static let manifestInvalid = ErrorCode.manifestInvalid.rawValue
     /// Code for problems in `config/profiles/<name>.yaml`.
-    public static let profileInvalid = "profile_invalid"
+    public static let profileInvalid = ErrorCode.profileInvalid.rawValue
     /// Code for problems in `config/dropforge.yaml`.
-    public static let configInvalid = "config_invalid"
+    public static let configInvalid = ErrorCode.configInvalid.rawValue
 
     public init(file: String, line: Int? = nil, column: Int? = nil, field: String? = nil,
                 message: String, code: String = ManifestError.manifestInvalid) {

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeMedia
 
 /// `contact-sheet.png`: every image of a job on one page, in item order, rejected ones marked,
 /// so a person can judge a batch at a glance (DESIGN §1).

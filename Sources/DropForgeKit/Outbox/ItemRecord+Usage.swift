@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 extension ItemRecord {
     /// Every provider call recorded for this item: the prompt writer's (with the plan), the

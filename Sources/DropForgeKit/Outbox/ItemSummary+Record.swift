@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 extension ItemSummary {
     /// The item's entry in `job.json` and the provider calls made for it, decoded from its

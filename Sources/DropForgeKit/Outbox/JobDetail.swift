@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 /// Everything `jobs show` tells about a job, read from the store.
 public struct JobDetail: Encodable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCore
 
 extension JobExport {
     /// The forms `jobs export` writes.

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeStore
 
 extension JobExport {
     /// One item of one execution: a row of the CSV and of the workbook's "Images" sheet.

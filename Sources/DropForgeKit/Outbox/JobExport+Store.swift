@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 extension JobExport {
     /// Reads `job` and all its executions from the store. Reading the store rather than the
@@ -7,7 +9,7 @@ extension JobExport {
     public static func load(_ job: JobRecord, from store: JobStore) throws -> JobExport {
         let executions = try store.executions(jobID: job.id).sorted { $0.number < $1.number }
         guard let latest = executions.last else {
-            throw StageFailure(stage: "export", code: "no_execution", message: "job \(job.id) has no execution in the store")
+            throw StageFailure(stage: "export", code: .noExecution, message: "job \(job.id) has no execution in the store")
         }
         var rows: [Row] = []
         var started: Date?

@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeJSON
+import DropForgeCore
 
 extension JobExport {
     static let summarySheetName = "Job Summary"

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeStore
 
 /// One job as `dropforge jobs export` hands it to other tools (JSON, YAML, CSV or an xlsx
 /// workbook): the job's fields, then one row per item of every execution.

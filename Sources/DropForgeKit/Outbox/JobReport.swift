@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeCore
+import DropForgeCards
+import DropForgeStore
 
 /// Writes the human-facing files of a published execution — `report.html` and
 /// `contact-sheet.png` — into the folder being built, from its `JobSummary` and the files already

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeStore
 
 // How an execution's items decide its outcome, shared by the export stage (which publishes it)
 // and `jobs export` (which reads it back): the store records the status of a published
@@ -22,11 +23,11 @@ extension StageFailure {
                                       at date: Date = Date()) -> StageFailure? {
         guard counts.approved == 0 else { return nil }
         if counts.rejected > 0 {
-            return StageFailure(stage: "quality", code: "qc_rejected_all",
+            return StageFailure(stage: "quality", code: .qcRejectedAll,
                                 message: "all \(counts.rejected) item(s) failed quality checks; they wait in review/\(executionID)/",
                                 attempts: 1, at: date)
         }
-        return StageFailure(stage: "generate", code: "items_failed",
+        return StageFailure(stage: "generate", code: .itemsFailed,
                             message: "no item could be made: " + (items.compactMap(\.lastError).first ?? "unknown error"),
                             attempts: items.map(\.attempts).max() ?? 1, at: date)
     }

@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCards
+import DropForgeStore
 
 /// `job.json`: what downstream tools read about a published execution.
 public struct JobSummary: Codable, Sendable {

@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 /// Puts folders into the outbox so downstream tools never see them half-written (DESIGN §1):
 /// each folder is built under `outbox/.staging/` and renamed into place in one step, and single

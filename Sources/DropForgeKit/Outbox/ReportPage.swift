@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 /// `report.html`: one static page a person opens from the outbox to see what a job made — the
 /// images (or the card), every prompt, title, tag and QC verdict, and the job's status, counts,

@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 /// How a review decision reaches the outbox: files move by rename, the files that list items
 /// (`job.json`, `items.csv`/`.json`/`.xlsx`, `report.html`, `contact-sheet.png`) are replaced
@@ -15,7 +17,7 @@ extension ReviewQueue {
                                                     withIntermediateDirectories: true)
             let stage = MetadataStage(layout: layout, providers: providers)
             guard case .described(let metadata, let path) = try stage.run(lease(target, item, .metadata, now)) else {
-                throw StepError.permanent("metadata_failed", "the metadata stage described nothing")
+                throw StepError.permanent(.metadataFailed, "the metadata stage described nothing")
             }
             item.metadata = metadata
             item.imagePath = path

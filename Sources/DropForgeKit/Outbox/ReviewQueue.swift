@@ -2,6 +2,9 @@ import Foundation
 import Logging
 #if canImport(Glibc)
 import Glibc
+import DropForgeMedia
+import DropForgeCore
+import DropForgeStore
 #endif
 
 /// The review queue (DESIGN §1, §4): items that failed QC wait in `review/<execution>/` as
@@ -179,7 +182,7 @@ public struct ReviewQueue: Sendable {
                                                         withIntermediateDirectories: true)
                 let generate = GenerateStage(layout: layout, providers: providers)
                 guard case .generated(let path, let dhash) = try generate.run(lease(target, item, .generate, now)) else {
-                    throw StepError.permanent("generate_failed", "the generate stage made no image")
+                    throw StepError.permanent(.generateFailed, "the generate stage made no image")
                 }
                 item.imagePath = path
                 item.dhash = dhash
@@ -187,7 +190,7 @@ public struct ReviewQueue: Sendable {
             }
             let quality = QualityStage(layout: layout, store: store, limits: config.limits.pngLimits, providers: providers)
             guard case .checked(let passed, let reason, let checks) = try quality.run(lease(target, item, .quality, now)) else {
-                throw StepError.permanent("quality_failed", "the quality stage gave no verdict")
+                throw StepError.permanent(.qualityFailed, "the quality stage gave no verdict")
             }
             item.qcReason = reason
             item.qcChecks = checks

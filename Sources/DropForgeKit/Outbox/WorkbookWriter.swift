@@ -2,6 +2,7 @@ import CXLSX
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import DropForgeCore
 #endif
 
 /// Writes an xlsx workbook through libxlsxwriter: sheets of typed cells, a bold frozen header

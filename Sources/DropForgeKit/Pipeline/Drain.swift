@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeStore
 
 /// `dropforge drain`: rescan the inbox once, claim everything, run until nothing is left, exit
 /// (DESIGN §2). Safe beside a running `watch` or another `drain`: claims and leases keep them

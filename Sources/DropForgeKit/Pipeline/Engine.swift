@@ -1,6 +1,8 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import DropForgeCore
+import DropForgeStore
 #endif
 
 /// Runs the stages: a pool of worker threads per stage claims steps from the store, runs them
@@ -161,7 +163,7 @@ public final class Engine: @unchecked Sendable {
                 // The store closes the step of a cancelled execution; no retry, no error.
                 log.record(.info, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
                            event: "cancelled", message: "stopped: the job was cancelled")
-                try? store.fail(lease, failure: StageFailure(stage: lease.step.stage.rawValue, code: "cancelled",
+                try? store.fail(lease, failure: StageFailure(stage: lease.step.stage.rawValue, code: .cancelled,
                                                              message: "cancelled", attempts: lease.step.attempts),
                                 retryAt: nil, now: Date())
                 return

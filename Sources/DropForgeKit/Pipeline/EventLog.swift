@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import DropForgeCore
+import DropForgeStore
 
 /// The job log: every event goes to the store (for `jobs logs`) and, as one JSON line, to
 /// `outbox/logs/<job>.jsonl` (for people and tools that tail it). Appends are single `write`

@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 /// What people do to finished jobs (DESIGN §4): retry what failed, rerun from the manifest,
 /// delete. Each makes its change in one store transaction; the stages then run it as usual.
@@ -81,7 +83,7 @@ public struct JobControl: Sendable {
             } catch let error as ManifestError {
                 failure = StageFailure(stage: "intake", code: error.code, message: error.description, at: now)
             } catch {
-                failure = StageFailure(stage: "intake", code: "manifest_unreadable", message: "\(job.sourceName): \(error)", at: now)
+                failure = StageFailure(stage: "intake", code: .manifestUnreadable, message: "\(job.sourceName): \(error)", at: now)
             }
             let parent = earlier.last?.id
             // Later in the batch, later in time: the queue's tie-break keeps the order given.

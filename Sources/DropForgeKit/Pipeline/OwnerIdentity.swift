@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import DropForgeStore
 #endif
 
 /// Who holds a lease: `host:pid:nonce`. A live process keeps an exclusive `flock` on
@@ -19,7 +20,7 @@ public final class OwnerIdentity: @unchecked Sendable {
         lockFile = layout.owners.appendingPathComponent("\(id).lock")
         descriptor = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard descriptor >= 0, flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            throw StageFailure(stage: "startup", code: "owner_lock", message: "cannot lock \(lockFile.path): \(String(cString: strerror(errno)))")
+            throw StageFailure(stage: "startup", code: .ownerLock, message: "cannot lock \(lockFile.path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCore
 
 /// When to try a failed step again (DESIGN §4): transient errors back off exponentially with
 /// jitter up to `maxAttempts`; permanent errors fail at once.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import DropForgeStore
 
 /// Everything a running dropforge process needs, wired once: config, store, log, intake and
 /// the engine with its stage runners. `drain` and `watch` differ only in how they feed it.

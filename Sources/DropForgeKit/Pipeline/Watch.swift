@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import DropForgeStore
 #endif
 
 /// `dropforge watch`: the daemon. inotify events are hints (DESIGN §2): a rename into the inbox
@@ -74,7 +75,7 @@ public final class Watch: @unchecked Sendable {
         let path = runtime.layout.state.appendingPathComponent("watch.lock").path
         watchLock = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard watchLock >= 0, flock(watchLock, LOCK_EX | LOCK_NB) == 0 else {
-            throw StageFailure(stage: "startup", code: "watch_running",
+            throw StageFailure(stage: "startup", code: .watchRunning,
                                message: "another `dropforge watch` is already running on \(runtime.layout.root.path) (lock \(path)); use `dropforge drain` beside it, or stop it first")
         }
     }

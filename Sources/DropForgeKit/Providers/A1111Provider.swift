@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeJSON
+import DropForgeMedia
 
 /// AUTOMATIC1111 / Forge (`type: a1111`): one `POST /sdapi/v1/txt2img` per image.
 ///

@@ -1,4 +1,8 @@
 import Foundation
+import DropForgeJSON
+import DropForgeMedia
+import DropForgeHTTP
+import DropForgeCore
 
 /// ComfyUI (`type: comfyui`): a workflow template in ComfyUI's API format ("Save (API)" in the
 /// ComfyUI menu; `config/templates/comfy-txt2img.json` is the shipped one), queued with
@@ -66,7 +70,7 @@ public struct ComfyUIProvider: ImageProvider {
 
     static func parseWorkflow(_ text: String, provider: String) throws(StepError) -> JSONValue {
         func fail(_ message: String) -> StepError {
-            .permanent("provider_config", "provider '\(provider)': the ComfyUI workflow template \(message)")
+            .permanent(.providerConfig, "provider '\(provider)': the ComfyUI workflow template \(message)")
         }
         let value: JSONValue
         do {
@@ -208,10 +212,10 @@ public struct ComfyUIProvider: ImageProvider {
         }
         if !nodes.isEmpty {
             let lead = topMessage.map { "\($0) — " } ?? ""
-            return .permanent("comfy_node_error", "provider '\(name)': ComfyUI rejected the workflow: \(lead)\(nodes.joined(separator: "; "))")
+            return .permanent(.comfyNodeError, "provider '\(name)': ComfyUI rejected the workflow: \(lead)\(nodes.joined(separator: "; "))")
         }
         if let topMessage {
-            return .permanent("comfy_prompt_error", "provider '\(name)': ComfyUI rejected the workflow: \(topMessage)")
+            return .permanent(.comfyPromptError, "provider '\(name)': ComfyUI rejected the workflow: \(topMessage)")
         }
         return nil
     }
@@ -245,7 +249,7 @@ public struct ComfyUIProvider: ImageProvider {
 
     private func timedOut(_ promptID: String) -> StepError {
         dequeue(promptID)
-        return .transient("timeout", "provider '\(name)': ComfyUI did not finish prompt \(promptID) within \(Self.format(deadline)) s")
+        return .transient(.timeout, "provider '\(name)': ComfyUI did not finish prompt \(promptID) within \(Self.format(deadline)) s")
     }
 
     /// Best effort: takes a prompt that is still waiting out of ComfyUI's queue.
@@ -258,7 +262,7 @@ public struct ComfyUIProvider: ImageProvider {
     func executionError(_ entry: JSONValue, promptID: String) -> StepError? {
         guard entry["status"]?["status_str"]?.stringValue == "error" else { return nil }
         var details: [String] = []
-        var transientCode: String?
+        var transientCode: ErrorCode?
         for message in entry["status"]?["messages"]?.arrayValue ?? [] {
             guard let kind = message[0]?.stringValue, let data = message[1] else { continue }
             switch kind {
@@ -268,12 +272,12 @@ public struct ComfyUIProvider: ImageProvider {
                 let exceptionType = data["exception_type"]?.stringValue ?? ""
                 let exception = data["exception_message"]?.stringValue ?? "error"
                 if exceptionType.contains("OutOfMemory") || exception.contains("out of memory") {
-                    transientCode = "comfy_out_of_memory"
+                    transientCode = .comfyOutOfMemory
                 }
                 let kindText = exceptionType.isEmpty ? "" : "\(exceptionType): "
                 details.append("node \(node) (\(type)): \(kindText)\(Self.clip(exception.trimmingCharacters(in: .whitespacesAndNewlines)))")
             case "execution_interrupted":
-                transientCode = transientCode ?? "comfy_interrupted"
+                transientCode = transientCode ?? .comfyInterrupted
                 details.append("the run was interrupted")
             default:
                 continue
@@ -282,7 +286,7 @@ public struct ComfyUIProvider: ImageProvider {
         let text = "provider '\(name)': ComfyUI failed to run prompt \(promptID): "
             + (details.isEmpty ? "status error (no execution_error message)" : details.joined(separator: "; "))
         if let transientCode { return .transient(transientCode, text) }
-        return .permanent("comfy_execution_error", text)
+        return .permanent(.comfyExecutionError, text)
     }
 
     /// One image reference from a history entry's `outputs`.

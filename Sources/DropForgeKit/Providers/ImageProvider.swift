@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeMedia
 
 /// What the generate stage asks an image provider for.
 public struct ImageRequest: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeMedia
 
 /// The offline default image provider: the deterministic procedural renderer. It is honest
 /// about what it is — shapes and colours steered by the prompt's words, not a diffusion model —

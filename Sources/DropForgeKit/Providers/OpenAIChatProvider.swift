@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeJSON
+import DropForgeHTTP
+import DropForgeCore
 
 /// A text provider for any OpenAI-compatible `POST <base_url>/chat/completions` (DESIGN §5):
 /// OpenAI itself, Ollama, llama.cpp server, vLLM, LM Studio… `base_url` already ends in `/v1`.
@@ -84,7 +87,7 @@ public struct OpenAIChatProvider: TextProvider {
         let candidates = [request.sampling.model, endpoint.config.model]
             .compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard let model = candidates.first(where: { !$0.isEmpty }) else {
-            throw StepError.permanent("provider_config",
+            throw StepError.permanent(.providerConfig,
                                       "provider '\(name)': no model to ask: set `model` in its providers: entry or in the profile")
         }
         return model
@@ -237,7 +240,7 @@ public struct OpenAIChatProvider: TextProvider {
         if let key = endpoint.apiKey, key.count >= 4 {
             message = message.replacingOccurrences(of: key, with: "[redacted]")
         }
-        return .permanent("invalid_output", message)
+        return .permanent(.invalidOutput, message)
     }
 
     // MARK: JSON in the reply

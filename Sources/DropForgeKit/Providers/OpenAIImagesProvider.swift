@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeJSON
+import DropForgeMedia
 
 /// OpenAI Images (`type: openai-images`): `POST <base_url>/images/generations`, where `base_url`
 /// includes the version (`https://api.openai.com/v1`), with `Authorization: Bearer <key>` from

@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeJSON
+import DropForgeHTTP
+import DropForgeCore
 
 /// A configured remote provider as the stages use it: its `providers:` entry, its API key (read
 /// from the environment variable the entry names, never stored), the shared HTTP client and the
@@ -30,7 +33,7 @@ public final class ProviderEndpoint: Sendable {
         let base = config.baseURL.hasSuffix("/") ? String(config.baseURL.dropLast()) : config.baseURL
         let tail = path.hasPrefix("/") ? path : "/" + path
         guard let url = URL(string: base + tail) else {
-            throw StepError.permanent("provider_config", "provider '\(name)': cannot form a URL from \(config.baseURL) and \(path)")
+            throw StepError.permanent(.providerConfig, "provider '\(name)': cannot form a URL from \(config.baseURL) and \(path)")
         }
         return url
     }
@@ -56,7 +59,7 @@ public final class ProviderEndpoint: Sendable {
     /// `api_key_missing`.
     func sendKeepingHTTPError(_ request: HTTPRequest, options: HTTPClientOptions? = nil) throws -> Result<HTTPResponse, HTTPError> {
         if let variable = config.apiKeyEnv, apiKey == nil {
-            throw StepError.permanent("api_key_missing", "provider '\(name)': the environment variable \(variable) is not set")
+            throw StepError.permanent(.apiKeyMissing, "provider '\(name)': the environment variable \(variable) is not set")
         }
         let options = options ?? self.options
         do {

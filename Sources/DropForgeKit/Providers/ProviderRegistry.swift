@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeMedia
+import DropForgeHTTP
+import DropForgeCore
 
 /// Resolves the provider names used by manifests and profiles (`generate.provider`,
 /// `params.writer`, `quality.vision`, `metadata.writer`, `card.writer`) to implementations.
@@ -42,7 +45,7 @@ public final class ProviderRegistry: Sendable {
             return ComfyUIProvider(endpoint: endpoint, workflow: try workflow(for: endpoint), limits: limits,
                                    deadline: TimeInterval(endpoint.config.timeoutSeconds ?? 600))
         case .openaiChat:
-            throw StepError.permanent("provider_invalid", "provider '\(name)' (type openai-chat) cannot generate images")
+            throw StepError.permanent(.providerInvalid, "provider '\(name)' (type openai-chat) cannot generate images")
         }
     }
 
@@ -51,7 +54,7 @@ public final class ProviderRegistry: Sendable {
         if name == "local" { return nil }
         if let provider = chat[name] { return provider }
         if let entry = config.providers[name] {
-            throw StepError.permanent("provider_invalid", "provider '\(name)' (type \(entry.type.rawValue)) cannot write text")
+            throw StepError.permanent(.providerInvalid, "provider '\(name)' (type \(entry.type.rawValue)) cannot write text")
         }
         throw Self.unknown(name)
     }
@@ -59,17 +62,17 @@ public final class ProviderRegistry: Sendable {
     /// The ComfyUI workflow template the entry names (`workflow:`, relative to `config/`).
     private func workflow(for endpoint: ProviderEndpoint) throws -> String {
         guard let path = endpoint.config.workflow, let layout else {
-            throw StepError.permanent("provider_config", "provider '\(endpoint.name)' (type comfyui) needs `workflow:` (a workflow template under config/)")
+            throw StepError.permanent(.providerConfig, "provider '\(endpoint.name)' (type comfyui) needs `workflow:` (a workflow template under config/)")
         }
         do {
             let url = try SafePath.resolve(path, configDirectory: layout.config, rootDirectory: layout.root)
             return String(decoding: try SafePath.readFile(url, maxBytes: config.limits.manifestBytes), as: UTF8.self)
         } catch let rejection as SafePath.Rejection {
-            throw StepError.permanent("provider_config", "provider '\(endpoint.name)': workflow \(path): \(rejection.message)")
+            throw StepError.permanent(.providerConfig, "provider '\(endpoint.name)': workflow \(path): \(rejection.message)")
         }
     }
 
     private static func unknown(_ name: String) -> StepError {
-        .permanent("provider_unknown", "unknown provider '\(name)'")
+        .permanent(.providerUnknown, "unknown provider '\(name)'")
     }
 }

@@ -1,4 +1,8 @@
 import Foundation
+import DropForgeJSON
+import DropForgeMedia
+import DropForgeHTTP
+import DropForgeCore
 
 /// What the remote image providers (`a1111`, `openai-images`, `comfyui`) share: turning a base64
 /// field into bytes, checking that the bytes are a PNG within the configured limits, and the
@@ -25,9 +29,9 @@ enum RemoteImageSupport {
         do {
             decoded = try PNGCodec.decode(png, limits: limits)
         } catch let error as PNGError {
-            throw StepError.permanent("invalid_output", "provider '\(provider)': \(source) is not a usable PNG: \(error.message)")
+            throw StepError.permanent(.invalidOutput, "provider '\(provider)': \(source) is not a usable PNG: \(error.message)")
         } catch {
-            throw StepError.permanent("invalid_output", "provider '\(provider)': \(source) is not a usable PNG: \(error)")
+            throw StepError.permanent(.invalidOutput, "provider '\(provider)': \(source) is not a usable PNG: \(error)")
         }
         return CheckedPNG(png: try withoutTextChunks(png, provider: provider, source: source), pixels: decoded.image)
     }
@@ -39,7 +43,7 @@ enum RemoteImageSupport {
         do {
             frames = try PNGChunkReader.frames(in: png)
         } catch let error as PNGError {
-            throw StepError.permanent("invalid_output", "provider '\(provider)': \(source) is not a usable PNG: \(error.message)")
+            throw StepError.permanent(.invalidOutput, "provider '\(provider)': \(source) is not a usable PNG: \(error.message)")
         }
         guard frames.contains(where: { textChunkTypes.contains($0.type) }) else {
             return Data(png)  // zero-indexed copy
@@ -63,7 +67,7 @@ enum RemoteImageSupport {
         let compact = body.filter { !$0.isWhitespace }
         guard !compact.isEmpty, let data = Data(base64Encoded: String(compact)) else {
             let preview = compact.prefix(40)
-            throw StepError.permanent("invalid_output",
+            throw StepError.permanent(.invalidOutput,
                                       "provider '\(provider)': `\(field)` is not base64 image data (starts \"\(preview)\")")
         }
         return data
@@ -73,7 +77,7 @@ enum RemoteImageSupport {
     static func missingField(_ field: String, provider: String, reply: JSONValue, expected: String = "") -> StepError {
         let snippet = snippet(of: reply)
         let what = expected.isEmpty ? "" : " (\(expected))"
-        return .permanent("invalid_response", "provider '\(provider)': the reply has no usable `\(field)`\(what); reply: \(snippet)")
+        return .permanent(.invalidResponse, "provider '\(provider)': the reply has no usable `\(field)`\(what); reply: \(snippet)")
     }
 
     /// The reply in compact JSON, with long strings (base64 images) shortened, at most 300 characters.

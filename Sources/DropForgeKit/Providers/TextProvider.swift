@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeJSON
 
 /// One message of a chat exchange; `image` (a PNG) makes it a vision request.
 public struct ChatMessage: Sendable, Equatable {

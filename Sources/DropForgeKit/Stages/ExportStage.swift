@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 /// Stage 5, once per execution when all its items are terminal: publishes the outbox folders
 /// (DESIGN §1). Approved items go to `results/<execution>/`, rejected ones to
@@ -32,7 +34,7 @@ public struct ExportStage: StageRunner {
             let stepError = StepError.classify(error)
             if stepError.isTransient && lease.step.attempts < maxAttempts { throw error }
             // Last resort: every manifest must still end as a folder in the outbox.
-            let failure = StageFailure(stage: "export", code: "export_failed",
+            let failure = StageFailure(stage: "export", code: .exportFailed,
                                        message: "cannot publish the results: \(stepError.message)", attempts: lease.step.attempts)
             return try publish(lease, failing: failure)
         }

@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeMedia
+import DropForgeCore
+import DropForgeStore
 
 /// Stage 2: makes the item's image with the configured provider and records where it is.
 /// The PNG gets the generation texts (`Software`, `Creation Time`, AUTOMATIC1111 `parameters`)

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeStore
 
 /// Sends each step to the runner for its job's kind: images and card jobs share the queue and
 /// the stages, but not what a stage does.

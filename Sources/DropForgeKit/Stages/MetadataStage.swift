@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeMedia
+import DropForgeCore
+import DropForgeStore
 
 /// Stage 4: title, description and tags for each approved image, embedded as PNG text chunks
 /// (`Title`, `Description`, `Keywords`) by splicing them in — the pixels are never re-encoded.
@@ -20,7 +23,7 @@ public struct MetadataStage: StageRunner {
         let plan = try lease.plan()
         let remote = try providers.textProvider(named: settings.metadata.writer)
         guard let path = lease.item?.imagePath else {
-            throw StepError.permanent("image_missing", "item has no generated image")
+            throw StepError.permanent(.imageMissing, "item has no generated image")
         }
         let metadata = try remote.map { try writers.describe(plan, provider: $0, sampling: settings.text ?? TextSampling()) }
             ?? writer.write(prompt: plan.prompt, keyword: plan.keyword, values: plan.values)

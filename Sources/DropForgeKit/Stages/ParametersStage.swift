@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 /// Stage 1: expands the manifest's template × keywords × vars into item plans (prompt, seed,
 /// size per item). The plans are stored with the items, so retries and reruns reuse them.
@@ -24,7 +26,7 @@ public struct ParametersStage: StageRunner {
         do {
             plans = try ParameterExpander.expand(spec, baseSeed: UInt32(truncatingIfNeeded: lease.execution.baseSeed))
         } catch let error as ParameterError {
-            throw StepError.permanent("parameters_invalid", error.message)
+            throw StepError.permanent(.parametersInvalid, error.message)
         }
         if let writer {
             // The template's prompt is the draft; the provider writes the final one.

@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeMedia
+import DropForgeCore
+import DropForgeStore
 
 /// Stage 3: the quality checks (DESIGN §3). Each enabled check gives a verdict with a reason;
 /// an item passes only if all do. A rejected item goes to `review/<job>/`, not `results/`.
@@ -27,7 +30,7 @@ public struct QualityStage: StageRunner {
         let settings = try lease.settings()
         let plan = try lease.plan()
         guard let item = lease.item, let path = item.imagePath else {
-            throw StepError.permanent("image_missing", "item has no generated image")
+            throw StepError.permanent(.imageMissing, "item has no generated image")
         }
         let checks = settings.quality.checks
         var results: [QualityCheckResult] = []

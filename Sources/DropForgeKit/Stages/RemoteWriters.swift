@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCore
 
 /// What the image stages ask a text provider (DESIGN §5): the final prompt (`params.writer`), a
 /// pass/fail review of the image (`quality.vision`), and title, description and tags
@@ -63,7 +64,7 @@ struct RemoteWriters: Sendable {
 
     private func field(_ key: String, of reply: TextReply, provider: TextProvider) throws -> String {
         guard let value = reply.json?[key]?.stringValue, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw StepError.permanent("invalid_output", "provider '\(provider.name)' gave no \(key)")
+            throw StepError.permanent(.invalidOutput, "provider '\(provider.name)' gave no \(key)")
         }
         return value
     }

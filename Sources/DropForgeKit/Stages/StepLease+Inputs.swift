@@ -1,17 +1,19 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 extension StepLease {
     /// The execution's settings snapshot.
     func settings() throws -> JobSettings {
         guard let data = execution.settings else {
-            throw StepError.permanent("settings_missing", "execution \(execution.id) has no settings")
+            throw StepError.permanent(.settingsMissing, "execution \(execution.id) has no settings")
         }
         return try JSONCoding.decode(JobSettings.self, from: data)
     }
 
     /// The item's plan (prompt, seed, size…).
     func plan() throws -> ItemPlan {
-        guard let item else { throw StepError.permanent("item_missing", "step \(step.id ?? 0) has no item") }
+        guard let item else { throw StepError.permanent(.itemMissing, "step \(step.id ?? 0) has no item") }
         return try JSONCoding.decode(ItemPlan.self, from: item.plan)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
+@testable import DropForgeCards
 
 /// Writing cards into PNG (`chara` + `ccv3`), JSON and CHARX, checked against real cards.
 final class CardEncoderTests: XCTestCase {

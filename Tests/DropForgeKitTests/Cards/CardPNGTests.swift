@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
+@testable import DropForgeCards
 
 final class CardPNGTests: XCTestCase {
     typealias T = ChunkTestPNG

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeJSON
+@testable import DropForgeCards
 
 /// The parameters stage's card plan (README "Precedence per field") and the offline writer.
 final class CardPlannerTests: XCTestCase {

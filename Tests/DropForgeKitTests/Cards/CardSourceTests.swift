@@ -1,5 +1,6 @@
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeCards
 
 final class CardSourceTests: XCTestCase {
 

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeJSON
+@testable import DropForgeCards
 
 /// Reading real cards, upgrading them without loss, lenient reading of real-world drift and the
 /// strict validator (README "Character cards", DESIGN §6).

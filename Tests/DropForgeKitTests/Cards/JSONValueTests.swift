@@ -2,6 +2,7 @@ import Foundation
 import OrderedCollections
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeJSON
 
 final class JSONValueTests: XCTestCase {
     // MARK: - Helpers

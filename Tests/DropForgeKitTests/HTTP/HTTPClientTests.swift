@@ -3,6 +3,7 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeHTTP
 
 final class HTTPClientTests: XCTestCase {
     private let client = HTTPClient()

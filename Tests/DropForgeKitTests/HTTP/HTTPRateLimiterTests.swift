@@ -3,6 +3,7 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeHTTP
 
 final class HTTPRateLimiterTests: XCTestCase {
     /// Virtual time: `sleep` moves the clock forward instead of waiting, and records each wait.

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeCore
+@testable import DropForgeStore
 
 /// A fresh root made by `RootInitializer` (default config, profiles, templates) with a real
 /// store, event log and intake.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import DropForgeKit
+@testable import DropForgeMedia
 
 /// Builds small PNG files chunk by chunk for the chunk and card tests, with a CRC computed
 /// independently of the library (a plain table CRC-32, not zlib's).

@@ -1,5 +1,6 @@
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
 
 final class ImageAnalysisTests: XCTestCase {
     func testLuminanceStats() {

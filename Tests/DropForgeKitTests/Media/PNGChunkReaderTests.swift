@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
+@testable import DropForgeCore
+@testable import DropForgeCards
 
 final class PNGChunkReaderTests: XCTestCase {
     typealias T = ChunkTestPNG

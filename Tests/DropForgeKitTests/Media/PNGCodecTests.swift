@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
 
 final class PNGCodecTests: XCTestCase {
     private func sampleImage(width: Int = 37, height: Int = 23) -> RGBAImage {

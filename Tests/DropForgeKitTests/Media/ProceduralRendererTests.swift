@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
 
 final class ProceduralRendererTests: XCTestCase {
     private let renderer = ProceduralRenderer()

@@ -3,6 +3,8 @@ import XCTest
 @testable import DropForgeKit
 #if canImport(Glibc)
 import Glibc
+@testable import DropForgeCore
+@testable import DropForgeStore
 #endif
 
 /// Writing when there is no room, simulated with a file-size limit on this process

@@ -3,6 +3,8 @@ import SwiftCSV
 import XCTest
 import Yams
 @testable import DropForgeKit
+@testable import DropForgeCore
+@testable import DropForgeStore
 
 /// A root whose jobs went through the real pipeline (`Drain`), made once for the class:
 /// `mixed` (item 1 rejected as blank, item 2 approved), `blank` (both rejected: a failed job)

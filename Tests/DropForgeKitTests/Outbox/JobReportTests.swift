@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
 
 final class JobReportTests: XCTestCase {
     /// outbox/results/<execution>/images/0001.png and outbox/review/<execution>/0002.png, as export leaves them.

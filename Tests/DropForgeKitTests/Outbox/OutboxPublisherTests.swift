@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeCore
 
 final class OutboxPublisherTests: XCTestCase {
     private struct BuildFailed: Error {}

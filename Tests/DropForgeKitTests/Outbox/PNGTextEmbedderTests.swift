@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
+@testable import DropForgeCore
 
 final class PNGTextEmbedderTests: XCTestCase {
     /// A small image with every pixel different, encoded by libpng with one text chunk.

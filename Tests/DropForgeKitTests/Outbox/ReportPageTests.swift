@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeStore
 
 final class ReportPageTests: XCTestCase {
     private typealias Support = ReportTestSupport

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 @testable import DropForgeKit
+@testable import DropForgeStore
 
 /// A job summary with hostile text (markup, ampersands, quotes, emoji, CJK, a control character)
 /// and one item of each outcome: approved, rejected, failed.

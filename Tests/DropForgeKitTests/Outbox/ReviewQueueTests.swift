@@ -1,6 +1,9 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
+@testable import DropForgeCore
+@testable import DropForgeStore
 
 /// The review queue on jobs made by the real pipeline (`Drain`, in process): `mixed` has items 1
 /// and 3 rejected as blank and item 2 approved; `blank` has both items rejected, so it ends in

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeCore
+@testable import DropForgeStore
 
 final class DrainProgressTests: XCTestCase {
     func testTheBarShowsItemsJobsRateAndTimeLeft() {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeCore
+@testable import DropForgeStore
 
 /// What the engine's test runners saw, shared between worker threads.
 final class RunnerLog: @unchecked Sendable {
@@ -138,9 +140,9 @@ final class EngineTests: XCTestCase {
         let generate: @Sendable (StepLease) throws -> StepOutcome = { lease in
             let index = lease.item!.index
             switch index {
-            case 0 where lease.step.attempts <= 2: throw StepError.transient("io_error", "flaky disk \(lease.step.attempts)")
-            case 1: throw StepError.permanent("png_invalid", "the provider sent garbage")
-            case 2: throw StepError.transient("http_503", "still down")
+            case 0 where lease.step.attempts <= 2: throw StepError.transient(.ioError, "flaky disk \(lease.step.attempts)")
+            case 1: throw StepError.permanent(.pngInvalid, "the provider sent garbage")
+            case 2: throw StepError.transient(.httpStatus(503), "still down")
             default: return .generated(imagePath: "work/\(index).png", dhash: Int64(index))
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeStore
 
 /// Retry checkpoints and refusals on a real store, without running the stages.
 final class JobControlRetryTests: XCTestCase {

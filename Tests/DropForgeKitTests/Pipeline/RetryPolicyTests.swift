@@ -1,17 +1,20 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeMedia
+@testable import DropForgeCore
+@testable import DropForgeStore
 
 final class RetryPolicyTests: XCTestCase {
-    let transient = StepError.transient("io_error", "disk busy")
+    let transient = StepError.transient(.ioError, "disk busy")
 
     func testPermanentErrorsAreNeverRetried() {
         let policy = RetryPolicy(maxAttempts: 10, baseDelay: 1, maxDelay: 60)
         var random = SeededRandom(seed: 1)
         for attempt in 0...12 {
-            XCTAssertNil(policy.delay(after: attempt, error: .permanent("bad_request", "no"), using: &random))
+            XCTAssertNil(policy.delay(after: attempt, error: .permanent(ErrorCode(rawValue: "bad_request"), "no"), using: &random))
         }
-        XCTAssertNil(policy.delay(after: 1, error: .permanent("bad_request", "no")))
+        XCTAssertNil(policy.delay(after: 1, error: .permanent(ErrorCode(rawValue: "bad_request"), "no")))
     }
 
     func testTransientDelaysGrowExponentiallyWithinTheJitterBounds() throws {
@@ -55,10 +58,10 @@ final class RetryPolicyTests: XCTestCase {
     func testRetryAfterIsAFloor() throws {
         let policy = RetryPolicy(maxAttempts: 5, baseDelay: 0.01, maxDelay: 60)
         var random = SeededRandom(seed: 3)
-        let slow = StepError.transient("http_429", "too many requests", retryAfter: 7)
+        let slow = StepError.transient(.httpStatus(429), "too many requests", retryAfter: 7)
         XCTAssertEqual(try XCTUnwrap(policy.delay(after: 1, error: slow, using: &random)), 7)
         // A Retry-After shorter than the backoff does not shorten it.
-        let quick = StepError.transient("http_503", "busy", retryAfter: 0.001)
+        let quick = StepError.transient(.httpStatus(503), "busy", retryAfter: 0.001)
         let delay = try XCTUnwrap(RetryPolicy(maxAttempts: 5, baseDelay: 2, maxDelay: 60)
             .delay(after: 1, error: quick, using: &random))
         XCTAssertGreaterThanOrEqual(delay, 1)
@@ -95,14 +98,14 @@ final class StepErrorTests: XCTestCase {
     private enum Unknown: Error { case oops }
 
     func testOwnErrorsKeepTheirClass() {
-        let transient = StepError.classify(StepError.transient("http_429", "slow down", retryAfter: 4))
+        let transient = StepError.classify(StepError.transient(.httpStatus(429), "slow down", retryAfter: 4))
         XCTAssertEqual(transient.code, "http_429")
         XCTAssertEqual(transient.message, "slow down")
         XCTAssertTrue(transient.isTransient)
         XCTAssertEqual(transient.retryAfter, 4)
         XCTAssertEqual(transient.description, "http_429: slow down")
 
-        let permanent = StepError.classify(StepError.permanent("png_invalid", "not a PNG"))
+        let permanent = StepError.classify(StepError.permanent(.pngInvalid, "not a PNG"))
         XCTAssertFalse(permanent.isTransient)
         XCTAssertNil(permanent.retryAfter)
     }

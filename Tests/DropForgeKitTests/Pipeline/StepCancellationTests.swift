@@ -2,6 +2,7 @@ import FakeServers
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeHTTP
 
 /// The per-step cancel switch, and `BlockingCall` aborting an HTTP transfer in flight with it.
 final class StepCancellationTests: XCTestCase {

@@ -3,6 +3,8 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeJSON
+@testable import DropForgeMedia
 
 final class A1111ProviderTests: XCTestCase {
     private let request = ImageRequest(prompt: "a \"quoted\" fox, snow", negative: "blurry, text", width: 48, height: 32, seed: 42)

@@ -3,6 +3,8 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeJSON
+@testable import DropForgeMedia
 
 final class ComfyUIProviderTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath)

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 
 @testable import DropForgeKit
+@testable import DropForgeJSON
 
 final class JSONSchemaValidatorTests: XCTestCase {
     /// The metadata writer's schema (issue 4: title, description 150–250 characters, up to 15 tags).

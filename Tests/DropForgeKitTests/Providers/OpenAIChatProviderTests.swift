@@ -3,6 +3,10 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeJSON
+@testable import DropForgeMedia
+@testable import DropForgeHTTP
+@testable import DropForgeCore
 
 final class OpenAIChatProviderTests: XCTestCase {
     private let apiKey = "sk-test-9f8e7d6c5b4a3210"

@@ -3,6 +3,8 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeJSON
+@testable import DropForgeMedia
 
 final class OpenAIImagesProviderTests: XCTestCase {
     private let request = ImageRequest(prompt: "a lighthouse at dusk", negative: "text, watermark", width: 768, height: 432, seed: 5)

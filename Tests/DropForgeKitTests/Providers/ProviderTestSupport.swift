@@ -3,6 +3,10 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeJSON
+@testable import DropForgeMedia
+@testable import DropForgeHTTP
+@testable import DropForgeCore
 
 /// Shared by the image provider tests: real PNGs, endpoints aimed at a fake server, and
 /// catching the `StepError` a call throws.

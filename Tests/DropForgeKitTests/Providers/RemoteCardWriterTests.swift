@@ -3,6 +3,9 @@ import XCTest
 
 @testable import DropForgeKit
 import FakeServers
+@testable import DropForgeJSON
+@testable import DropForgeHTTP
+@testable import DropForgeCards
 
 /// The card writer with a text provider: empty fields one call each, lorebook topics then batches.
 final class RemoteCardWriterTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeCore
 
 final class ExportStageTests: XCTestCase {
     /// An approved item whose image vanished: export retries (transient), and on its last attempt

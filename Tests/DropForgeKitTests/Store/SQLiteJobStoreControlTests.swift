@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeStore
 
 /// Cancel, new executions and delete on a real SQLite store.
 final class SQLiteJobStoreControlTests: XCTestCase {

@@ -1,6 +1,8 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeCore
+@testable import DropForgeStore
 
 /// Admission, claiming, leases and failures of the SQLite store, on real database files.
 final class SQLiteJobStoreQueueTests: XCTestCase {

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeStore
 
 /// How `complete` moves items through the stages: parameters → generate → quality → metadata,
 /// the quality barrier, and exactly one export once every item is terminal.

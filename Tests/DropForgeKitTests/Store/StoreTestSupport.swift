@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgeStore
 
 /// A real SQLite store in a fresh temporary folder, removed when the test ends, with helpers
 /// to admit jobs and walk their steps. Times are whole seconds from a fixed origin so the

@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeCore
+import DropForgeCards
+import DropForgeStore
 
 /// The card files of a published card job: `cards/<name>.png` (the avatar with the card in
 /// `chara`, and `ccv3` for V3), `cards/<name>.json` and `cards/<name>.charx`, as the job's
@@ -37,7 +40,7 @@ struct CardExport {
     /// The plan, the newest card and avatar of a card item.
     func load(_ item: ItemRecord) throws -> (CardPlan, CharacterCard, Data) {
         guard let plan = try JSONCoding.decode(ItemPlan.self, from: item.plan).card, let imagePath = item.imagePath else {
-            throw StepError.permanent("card_missing", "item \(item.index + 1) has no card")
+            throw StepError.permanent(.cardMissing, "item \(item.index + 1) has no card")
         }
         let json = try Data(contentsOf: layout.resolve(CardPlan.cardPath(forImage: imagePath)))
         return (plan, try CharacterCard.parse(json, maxBytes: limits.cardJSONBytes), try Data(contentsOf: layout.resolve(imagePath)))

@@ -1,4 +1,8 @@
 import Foundation
+import DropForgeMedia
+import DropForgeCore
+import DropForgeCards
+import DropForgeStore
 
 /// Stage 2 of a card job: the avatar (rendered by the image provider from the plan's prompt, or
 /// the PNG the manifest named) and the card fields the writer fills. Writes `0001.gen.png` and
@@ -41,7 +45,7 @@ public struct CardGenerateStage: StageRunner {
             do {
                 pixels = try PNGCodec.decode(data, limits: limits.pngLimits).image
             } catch {
-                throw StepError.permanent("avatar_invalid", "avatar image \(path): \(error)")
+                throw StepError.permanent(.avatarInvalid, "avatar image \(path): \(error)")
             }
             png = data
         } else {

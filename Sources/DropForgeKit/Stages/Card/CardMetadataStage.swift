@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeJSON
+import DropForgeCore
+import DropForgeStore
 
 /// Stage 4 of a card job: the card's own metadata. Tags (kept when the card has some, else
 /// taken from its description), `creator` (`dropforge` when empty), `character_version` (`1.0`

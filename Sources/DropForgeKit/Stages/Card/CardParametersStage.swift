@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeCore
+import DropForgeCards
+import DropForgeStore
 
 /// Stage 1 of a card job: builds the card plan from the source material, the input card and the
 /// explicit fields (see `CardPlanner`), and the avatar's prompt, seed and size.
@@ -15,7 +18,7 @@ public struct CardParametersStage: StageRunner {
     public func run(_ lease: StepLease) throws -> StepOutcome {
         let settings = try lease.settings()
         guard let cardSettings = settings.card else {
-            throw StepError.permanent("settings_invalid", "a card job's settings have no card section")
+            throw StepError.permanent(.settingsInvalid, "a card job's settings have no card section")
         }
         var input: CharacterCard?
         if let path = cardSettings.inputCard {
@@ -24,14 +27,14 @@ public struct CardParametersStage: StageRunner {
             } catch let error as StepError {
                 throw error
             } catch {
-                throw StepError.permanent("input_card_invalid", "input card \(path): \(error)")
+                throw StepError.permanent(.inputCardInvalid, "input card \(path): \(error)")
             }
         }
         let result: CardPlanner.Result
         do {
             result = try CardPlanner(settings: cardSettings, jobName: settings.name).plan(input: input)
         } catch {
-            throw StepError.permanent("card_invalid", "cannot plan the card: \(error)")
+            throw StepError.permanent(.cardInvalid, "cannot plan the card: \(error)")
         }
         let card = result.card
         let name = card.name

@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeCore
+import DropForgeCards
+import DropForgeStore
 
 /// The card part of a card job's item plan: what the parameters stage decided, stored with the
 /// item so retries rebuild exactly the same card.
@@ -38,7 +41,7 @@ extension StepLease {
     func cardPlan() throws -> (item: ItemPlan, card: CardPlan) {
         let plan = try plan()
         guard let card = plan.card else {
-            throw StepError.permanent("plan_invalid", "item \(plan.index + 1) of a card job has no card plan")
+            throw StepError.permanent(.planInvalid, "item \(plan.index + 1) of a card job has no card plan")
         }
         return (plan, card)
     }
@@ -46,7 +49,7 @@ extension StepLease {
     /// The card written beside the item's current image (by generate, then metadata).
     func currentCard(layout: RootLayout, limits: Limits) throws -> (card: CharacterCard, imagePath: String) {
         guard let imagePath = item?.imagePath else {
-            throw StepError.permanent("image_missing", "item has no generated avatar")
+            throw StepError.permanent(.imageMissing, "item has no generated avatar")
         }
         let data = try Data(contentsOf: layout.resolve(CardPlan.cardPath(forImage: imagePath)))
         return (try CharacterCard.parse(data, maxBytes: limits.cardJSONBytes), imagePath)

@@ -1,4 +1,8 @@
 import Foundation
+import DropForgeMedia
+import DropForgeCore
+import DropForgeCards
+import DropForgeStore
 
 /// Stage 3 of a card job: the card checks. `spec`: the card validates against the spec the
 /// job writes (errors only; unknown keys are warnings and pass); `required`: `name`,

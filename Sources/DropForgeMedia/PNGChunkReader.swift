@@ -11,14 +11,14 @@ public enum PNGChunkReader {
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Where one chunk sits in the file; offsets count from the first byte of the file.
-    struct Frame: Sendable, Equatable {
-        var type: String
+    package struct Frame: Sendable, Equatable {
+        package var type: String
         /// Offset of the length field.
-        var offset: Int
+        package var offset: Int
         /// The chunk data.
-        var dataRange: Range<Int>
+        package var dataRange: Range<Int>
         /// The whole frame: length, type, data and CRC.
-        var frameRange: Range<Int> { offset..<(dataRange.upperBound + 4) }
+        package var frameRange: Range<Int> { offset..<(dataRange.upperBound + 4) }
     }
 
     /// Every chunk from IHDR to IEND inclusive, in file order.
@@ -30,12 +30,12 @@ public enum PNGChunkReader {
     }
 
     /// A fresh, zero-indexed copy of `range` (offsets from the file's first byte).
-    static func slice(_ png: Data, _ range: Range<Int>) -> Data {
+    package static func slice(_ png: Data, _ range: Range<Int>) -> Data {
         Data(png[(png.startIndex + range.lowerBound)..<(png.startIndex + range.upperBound)])
     }
 
     /// The frames from IHDR to IEND inclusive, checked, without copying any chunk data.
-    static func frames(in png: Data, limits: PNGLimits = .standard) throws -> [Frame] {
+    package static func frames(in png: Data, limits: PNGLimits = .standard) throws -> [Frame] {
         try png.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> [Frame] in
             let count = bytes.count
             guard count >= 8, signature.withUnsafeBytes({ memcmp($0.baseAddress!, bytes.baseAddress!, 8) == 0 }) else {

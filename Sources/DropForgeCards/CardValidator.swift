@@ -1,5 +1,6 @@
 import Foundation
 import OrderedCollections
+import DropForgeJSON
 
 /// Checks a card strictly against its spec (Character Card V2 / V3, or the TavernAI V1 fields).
 ///

@@ -74,7 +74,7 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The first 200 characters of a body, on one line, for messages.
-    static func snippet(of body: Data, limit: Int = 200) -> String {
+    package static func snippet(of body: Data, limit: Int = 200) -> String {
         let text = String(decoding: body.prefix(limit * 4), as: UTF8.self)
         let oneLine = text.split(whereSeparator: \.isNewline).joined(separator: " ")
             .trimmingCharacters(in: .whitespaces)
@@ -109,13 +109,4 @@ public struct HTTPError: Error, Sendable, CustomStringConvertible {
 
     /// `POST http://127.0.0.1:8123/v1/chat/completions: HTTP 503 Service Unavailable: <body>`.
     public var description: String { "\(method) \(url): \(detail)" }
-
-    /// Classifies this error for the pipeline's retry policy (DESIGN §4): transient errors are
-    /// retried with backoff (honouring `retryAfter`), permanent ones fail the item at once, and a
-    /// cancellation becomes the `cancelled` code the pipeline files under `failures/`.
-    public func stepError(provider: String) -> StepError {
-        let message = "provider '\(provider)': \(description)"
-        if kind == .cancelled { return .permanent("cancelled", message) }
-        return StepError(code: code, message: message, isTransient: isTransient, retryAfter: retryAfter)
-    }
 }

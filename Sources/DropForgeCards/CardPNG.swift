@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeMedia
 
 /// Character cards in PNG text chunks (DESIGN §6), read and written without decoding pixels.
 ///

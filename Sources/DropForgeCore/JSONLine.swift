@@ -2,8 +2,8 @@ import Foundation
 
 /// One line of a `.jsonl` file with its keys in a fixed, documented order (JSONEncoder would
 /// sort them or hash them); `nil` values are left out.
-enum JSONLine {
-    static func make(_ fields: KeyValuePairs<String, (any Encodable)?>) -> Data {
+package enum JSONLine {
+    package static func make(_ fields: KeyValuePairs<String, (any Encodable)?>) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         var parts: [String] = []

@@ -26,6 +26,22 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
         case priority, status, manifest, manifestExt = "manifest_ext", createdAt = "created_at"
         case updatedAt = "updated_at", finishedAt = "finished_at"
     }
+
+    package init(id: String, claimFile: String, sourceName: String, name: String, manifestID: String? = nil, kind: String, priority: Int, status: JobStatus, manifest: Data, manifestExt: String, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil) {
+        self.id = id
+        self.claimFile = claimFile
+        self.sourceName = sourceName
+        self.name = name
+        self.manifestID = manifestID
+        self.kind = kind
+        self.priority = priority
+        self.status = status
+        self.manifest = manifest
+        self.manifestExt = manifestExt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// One run of a job: the first run, a retry or a rerun. Its `id` is its outbox folder name.
@@ -58,6 +74,24 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
         case failure, outboxPath = "outbox_path", qualityEnabled = "quality_enabled"
         case qualityBarrier = "quality_barrier", metadataEnabled = "metadata_enabled"
         case createdAt = "created_at", finishedAt = "finished_at", cancelledAt = "cancelled_at"
+    }
+
+    package init(id: String, jobID: String, number: Int, parentID: String? = nil, status: JobStatus, settings: Data? = nil, baseSeed: Int64, failure: Data? = nil, outboxPath: String? = nil, qualityEnabled: Bool, qualityBarrier: Bool, metadataEnabled: Bool, createdAt: Date, finishedAt: Date? = nil, cancelledAt: Date? = nil) {
+        self.id = id
+        self.jobID = jobID
+        self.number = number
+        self.parentID = parentID
+        self.status = status
+        self.settings = settings
+        self.baseSeed = baseSeed
+        self.failure = failure
+        self.outboxPath = outboxPath
+        self.qualityEnabled = qualityEnabled
+        self.qualityBarrier = qualityBarrier
+        self.metadataEnabled = metadataEnabled
+        self.createdAt = createdAt
+        self.finishedAt = finishedAt
+        self.cancelledAt = cancelledAt
     }
 }
 
@@ -94,6 +128,24 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case imagePath = "image_path", dhash, qcStatus = "qc_status", qcReason = "qc_reason"
         case qcChecks = "qc_checks", metadata, attempts, lastError = "last_error", updatedAt = "updated_at"
     }
+
+    package init(id: Int64? = nil, executionID: String, index: Int, plan: Data, status: ItemStatus, nextStage: Stage? = nil, imagePath: String? = nil, dhash: Int64? = nil, qcStatus: String? = nil, qcReason: String? = nil, qcChecks: Data? = nil, metadata: Data? = nil, attempts: Int, lastError: String? = nil, updatedAt: Date) {
+        self.id = id
+        self.executionID = executionID
+        self.index = index
+        self.plan = plan
+        self.status = status
+        self.nextStage = nextStage
+        self.imagePath = imagePath
+        self.dhash = dhash
+        self.qcStatus = qcStatus
+        self.qcReason = qcReason
+        self.qcChecks = qcChecks
+        self.metadata = metadata
+        self.attempts = attempts
+        self.lastError = lastError
+        self.updatedAt = updatedAt
+    }
 }
 
 /// A unit of work in the queue: one stage for one item, or for a whole execution.
@@ -123,6 +175,23 @@ public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case notBefore = "not_before", leaseOwner = "lease_owner", leaseExpires = "lease_expires"
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
         case lastError = "last_error"
+    }
+
+    package init(id: Int64? = nil, executionID: String, itemID: Int64? = nil, stage: Stage, status: StepStatus, priority: Int, attempts: Int, notBefore: Date, leaseOwner: String? = nil, leaseExpires: Date? = nil, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, lastError: String? = nil) {
+        self.id = id
+        self.executionID = executionID
+        self.itemID = itemID
+        self.stage = stage
+        self.status = status
+        self.priority = priority
+        self.attempts = attempts
+        self.notBefore = notBefore
+        self.leaseOwner = leaseOwner
+        self.leaseExpires = leaseExpires
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.lastError = lastError
     }
 }
 
@@ -155,4 +224,16 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var stage: String?
     public var event: String
     public var message: String
+
+    package init(id: Int64? = nil, ts: Date, level: String, job: String, execution: String? = nil, item: Int? = nil, stage: String? = nil, event: String, message: String) {
+        self.id = id
+        self.ts = ts
+        self.level = level
+        self.job = job
+        self.execution = execution
+        self.item = item
+        self.stage = stage
+        self.event = event
+        self.message = message
+    }
 }

@@ -1,4 +1,7 @@
 import Foundation
+import DropForgeJSON
+import DropForgeCore
+import DropForgeCards
 
 /// A text provider as the card writer (`card.writer: <provider>`): each field still empty after
 /// the source, the input card and the overrides is written in its own call, in card order, each
@@ -88,7 +91,7 @@ struct RemoteCardWriter: Sendable {
             ])
             let reply = try provider.ask(prompt, schema: Self.schema, sampling: sampling)
             guard let text = reply.json?["text"]?.stringValue else {
-                throw StepError.permanent("invalid_output", "provider '\(provider.name)' wrote no text for \(field)")
+                throw StepError.permanent(.invalidOutput, "provider '\(provider.name)' wrote no text for \(field)")
             }
             card.setField(field, .string(text))
             written.append(field)

@@ -9,18 +9,18 @@ public struct StepError: Error, Sendable, CustomStringConvertible {
     /// A server's `Retry-After`, in seconds.
     public var retryAfter: TimeInterval?
 
-    public init(code: String, message: String, isTransient: Bool, retryAfter: TimeInterval? = nil) {
-        self.code = code
+    public init(code: ErrorCode, message: String, isTransient: Bool, retryAfter: TimeInterval? = nil) {
+        self.code = code.rawValue
         self.message = message
         self.isTransient = isTransient
         self.retryAfter = retryAfter
     }
 
-    public static func permanent(_ code: String, _ message: String) -> StepError {
+    public static func permanent(_ code: ErrorCode, _ message: String) -> StepError {
         StepError(code: code, message: message, isTransient: false)
     }
 
-    public static func transient(_ code: String, _ message: String, retryAfter: TimeInterval? = nil) -> StepError {
+    public static func transient(_ code: ErrorCode, _ message: String, retryAfter: TimeInterval? = nil) -> StepError {
         StepError(code: code, message: message, isTransient: true, retryAfter: retryAfter)
     }
 
@@ -30,14 +30,20 @@ public struct StepError: Error, Sendable, CustomStringConvertible {
     /// error) is transient because it can clear; anything else unknown is permanent.
     public static func classify(_ error: Error) -> StepError {
         if let error = error as? StepError { return error }
-        if let error = error as? StageFailure { return .permanent(error.code, error.message) }
+        if let error = error as? StepErrorConvertible { return error.stepError }
         let nsError = error as NSError
         if nsError.domain == NSPOSIXErrorDomain, FileSystem.isNoSpace(nsError.code) {
-            return .transient("no_space", "\(error.localizedDescription)")
+            return .transient(.noSpace, "\(error.localizedDescription)")
         }
         if nsError.domain == NSPOSIXErrorDomain || nsError.domain == NSCocoaErrorDomain {
-            return .transient("io_error", "\(error.localizedDescription)")
+            return .transient(.ioError, "\(error.localizedDescription)")
         }
-        return .permanent("error", String(describing: error))
+        return .permanent(.error, String(describing: error))
     }
+}
+
+/// An error of a lower layer (the store, PNG text, HTTP) that knows its pipeline class: the layers
+/// below Core's users stay free of `StepError`, and `classify` asks them through this.
+public protocol StepErrorConvertible: Error {
+    var stepError: StepError { get }
 }

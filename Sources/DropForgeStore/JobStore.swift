@@ -30,6 +30,13 @@ public struct StepLease: Sendable {
     public var job: JobRecord
     public var execution: ExecutionRecord
     public var item: ItemRecord?
+
+    package init(step: StepRecord, job: JobRecord, execution: ExecutionRecord, item: ItemRecord? = nil) {
+        self.step = step
+        self.job = job
+        self.execution = execution
+        self.item = item
+    }
 }
 
 /// What a finished step produced; the store records it and queues what comes next.
@@ -86,6 +93,12 @@ public struct QueueSummary: Sendable, Codable, Equatable {
     public var throughput: [Throughput] = []
 
     public var openSteps: Int { stages.reduce(0) { $0 + $1.runnable + $1.delayed + $1.leased } }
+
+    package init(jobs: [String: Int], stages: [StageQueue], throughput: [Throughput] = []) {
+        self.jobs = jobs
+        self.stages = stages
+        self.throughput = throughput
+    }
 }
 
 /// The store behind the pipeline (DESIGN §7): the queue of steps with their leases, and the

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 #if canImport(Glibc)
 import Glibc
+import DropForgeCore
 #endif
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by every dropforge process

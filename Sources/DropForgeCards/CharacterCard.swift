@@ -1,5 +1,6 @@
 import Foundation
 import OrderedCollections
+import DropForgeJSON
 
 /// A character card (TavernAI V1, Character Card V2 or V3) kept as the JSON its author wrote.
 ///
@@ -57,7 +58,7 @@ public struct CharacterCard: Sendable, Equatable {
     }
 
     /// Parses card JSON bytes, refusing more than `maxBytes` before parsing.
-    public static func parse(_ data: Data, maxBytes: Int = Limits().cardJSONBytes) throws -> CharacterCard {
+    public static func parse(_ data: Data, maxBytes: Int = CardLimits.defaultCardJSONBytes) throws -> CharacterCard {
         guard data.count <= maxBytes else {
             throw CardError("card JSON is \(data.count) bytes, over the \(maxBytes)-byte limit")
         }

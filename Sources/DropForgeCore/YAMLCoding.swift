@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import DropForgeJSON
 
 /// YAML that says exactly what ``JSONCoding``'s JSON says: the value is encoded to JSON first
 /// (sorted keys, ISO 8601 millisecond dates) and that tree is written as block-style YAML.

@@ -1,4 +1,6 @@
 import Foundation
+import DropForgeCore
+import DropForgeStore
 
 extension ExecutionRecord {
     /// A new execution that runs with `settings` — nil when the manifest could not be resolved,
@@ -14,20 +16,5 @@ extension ExecutionRecord {
             qualityBarrier: settings.map { $0.quality.enabled && $0.quality.checks.contains(.duplicate) } ?? false,
             metadataEnabled: settings?.metadata.enabled ?? false,
             createdAt: now, finishedAt: nil)
-    }
-
-    /// The same execution again under a new number: a retry keeps its parent's settings and seed.
-    func repeated(number: Int, now: Date) -> ExecutionRecord {
-        var next = self
-        next.id = "\(jobID).\(number)"
-        next.number = number
-        next.parentID = id
-        next.status = .queued
-        next.failure = nil
-        next.outboxPath = nil
-        next.createdAt = now
-        next.finishedAt = nil
-        next.cancelledAt = nil
-        return next
     }
 }

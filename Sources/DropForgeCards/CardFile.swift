@@ -21,9 +21,9 @@ public struct CardFile: Sendable {
 
     /// Reads `data`, enforcing `limits` (card JSON size, PNG chunk sizes, zip sizes) before
     /// allocating for any part.
-    public static func read(_ data: Data, limits: Limits = Limits()) throws -> CardFile {
+    public static func read(_ data: Data, limits: CardLimits = CardLimits()) throws -> CardFile {
         if data.starts(with: pngSignature) {
-            let payload = try CardPNG.readCardText(from: data, limits: limits.pngLimits)
+            let payload = try CardPNG.readCardText(from: data, limits: limits.png)
             let card = try CharacterCard.parse(payload.json, maxBytes: limits.cardJSONBytes)
             return CardFile(card: card, container: .png, chunks: payload.found, chosenChunk: payload.keyword,
                             assets: [], bytes: data)
@@ -40,9 +40,9 @@ public struct CardFile: Sendable {
     }
 
     /// Reads the file at `url`, refusing files too large to hold a card before reading them.
-    public static func read(contentsOf url: URL, limits: Limits = Limits()) throws -> CardFile {
+    public static func read(contentsOf url: URL, limits: CardLimits = CardLimits()) throws -> CardFile {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        let cap = max(limits.decodedBytes, limits.cardJSONBytes * 2)
+        let cap = max(limits.png.maxDecodedBytes, limits.cardJSONBytes * 2)
         guard size <= cap else {
             throw CardError("\(url.lastPathComponent) is \(size) bytes, over the \(cap)-byte limit for a card file")
         }

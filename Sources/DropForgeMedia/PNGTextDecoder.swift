@@ -45,7 +45,7 @@ public enum PNGTextDecoder {
     }
 
     /// The keyword (Latin-1) before the first NUL, looked for in the first 80 bytes.
-    static func keyword(in bytes: UnsafeRawBufferPointer) -> String? {
+    package static func keyword(in bytes: UnsafeRawBufferPointer) -> String? {
         guard let nul = bytes.prefix(80).firstIndex(of: 0), nul > 0 else { return nil }
         return latin1String(bytes[..<nul])
     }
@@ -125,7 +125,7 @@ public enum PNGTextDecoder {
     }
 
     /// Latin-1 bytes as a String (every byte is the code point of the same value).
-    static func latin1String<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    package static func latin1String<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         var scalars = String.UnicodeScalarView()
         scalars.append(contentsOf: bytes.map { Unicode.Scalar($0) })
         return String(scalars)

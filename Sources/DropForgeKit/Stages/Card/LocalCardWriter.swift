@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCards
 
 /// The offline card writer (`writer: local`): fills the card fields that are still empty after
 /// the source, the input card and the overrides, from fixed templates.

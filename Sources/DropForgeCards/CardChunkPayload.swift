@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeMedia
 
 /// What `CardPNG.readCardText` found: the winning card's JSON bytes and where it came from,
 /// plus every card chunk in the file so `card inspect` can show shadowed or broken ones.

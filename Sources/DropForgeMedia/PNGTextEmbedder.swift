@@ -5,6 +5,14 @@ import PNGShim
 /// just before `IEND`. The metadata stage uses it so an image is never re-encoded, and the
 /// IDAT written by the generator stays byte-for-byte what it was.
 public enum PNGTextEmbedder {
+    /// Why text could not be spliced in; the pipeline files them as `png_invalid` and `png_text`.
+    public enum Failure: Error, Equatable, Sendable {
+        /// The PNG itself is broken (its frame or a CRC): the checked walk's message.
+        case invalidPNG(String)
+        /// A keyword or text PNG cannot carry.
+        case invalidText(String)
+    }
+
     static let signature: [UInt8] = PNGChunkReader.signature
 
     /// Inserts `chunks` (as `tEXt` when the text is Latin-1, else uncompressed `iTXt`) before IEND.
@@ -14,7 +22,7 @@ public enum PNGTextEmbedder {
         do {
             frames = try PNGChunkReader.frames(in: png)
         } catch let error as PNGError {
-            throw StepError.permanent("png_invalid", error.message)
+            throw Failure.invalidPNG(error.message)
         }
         // The reader always ends with IEND (or throws).
         let iend = png.startIndex + frames[frames.count - 1].offset
@@ -33,10 +41,10 @@ public enum PNGTextEmbedder {
         do {
             try PNGTextChunk.automatic(keyword: keyword, text: text).validate()
         } catch {
-            throw StepError.permanent("png_text", "cannot write PNG text '\(keyword)': \(error)")
+            throw Failure.invalidText("cannot write PNG text '\(keyword)': \(error)")
         }
         guard let key = keyword.data(using: .isoLatin1), (1...79).contains(key.count) else {
-            throw StepError.permanent("png_text", "PNG text keyword '\(keyword)' must be 1–79 Latin-1 characters")
+            throw Failure.invalidText("PNG text keyword '\(keyword)' must be 1–79 Latin-1 characters")
         }
         var body = [UInt8](key)
         body.append(0)

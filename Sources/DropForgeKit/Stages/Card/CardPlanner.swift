@@ -1,5 +1,7 @@
 import Foundation
 import OrderedCollections
+import DropForgeJSON
+import DropForgeCards
 
 /// Builds the card a `kind: card` job starts from (the parameters stage).
 ///

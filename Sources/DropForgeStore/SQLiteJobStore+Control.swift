@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import DropForgeCore
 
 /// Job control on the SQLite store: cancel, new executions (retry, rerun) and delete.
 extension SQLiteJobStore {

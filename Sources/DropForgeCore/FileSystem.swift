@@ -94,7 +94,7 @@ public enum FileSystem {
         return true
     }
 
-    static func posixError(_ message: String) -> Error {
+    package static func posixError(_ message: String) -> Error {
         let code = errno
         return NSError(domain: NSPOSIXErrorDomain, code: Int(code),
                        userInfo: [NSLocalizedDescriptionKey: "\(message): \(explain(code))"])

@@ -2,7 +2,7 @@
 ///
 /// Why not a real font: the contact sheet only labels cells with item numbers, and a built-in
 /// bitmap needs no font files or FreeType on the machine and draws the same pixels everywhere.
-enum BitmapDigits {
+package enum BitmapDigits {
     /// Each digit: five rows of three bits, most significant bit on the left.
     private static let glyphs: [[UInt8]] = [
         [0b111, 0b101, 0b101, 0b101, 0b111], // 0
@@ -18,14 +18,14 @@ enum BitmapDigits {
     ]
 
     /// Width of `text` drawn at `scale`: 3 pixels a digit plus 1 between digits.
-    static func width(of text: String, scale: Int) -> Int {
+    package static func width(of text: String, scale: Int) -> Int {
         text.isEmpty ? 0 : (text.count * 4 - 1) * scale
     }
 
-    static let height = 5
+    package static let height = 5
 
     /// Draws the digits of `text` with their top-left corner at (x, y); other characters are skipped.
-    static func draw(_ text: String, into image: inout RGBAImage, x: Int, y: Int, scale: Int, color: RGBAImage.Color) {
+    package static func draw(_ text: String, into image: inout RGBAImage, x: Int, y: Int, scale: Int, color: RGBAImage.Color) {
         var left = x
         for character in text {
             guard let digit = character.wholeNumberValue, (0...9).contains(digit) else { continue }
