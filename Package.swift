@@ -2,6 +2,10 @@
 import PackageDescription
 
 /// Every layer below the daemon, for the programs and tests that reach into them.
+/// The code is checked in the Swift 6 language mode; the test targets still build in Swift 5
+/// mode, since their XCTest cases capture `self` in `@Sendable` fake-server handlers.
+let testsLanguageMode: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
 let layers: [Target.Dependency] = ["DropForgeJSON", "DropForgeMedia", "DropForgeHTTP", "DropForgeCore", "DropForgeCards", "DropForgeStore"]
 
 let package = Package(
@@ -99,11 +103,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
             ],
-            exclude: ["Fixtures"]),
+            exclude: ["Fixtures"],
+            swiftSettings: testsLanguageMode),
         .testTarget(
             name: "EndToEndTests",
             dependencies: layers + ["DropForgeKit", "dropforge", "FakeServers", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                           .product(name: "Yams", package: "Yams")]),
+                           .product(name: "Yams", package: "Yams")],
+            swiftSettings: testsLanguageMode),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -55,7 +55,7 @@ struct Bench: ParsableCommand {
         var figures: [Figure] = []
         for name in only {
             print("\(name.rawValue): \(runs) run(s)…", terminator: "")
-            fflush(stdout)
+            fflush(nil)  // all streams: naming the C global `stdout` is refused in Swift 6 here
             let started = monotonicSeconds()
             figures += try measure(name, binary: binaryURL)
             print(String(format: " %.0f s", monotonicSeconds() - started))

@@ -6,6 +6,7 @@ import Foundation
 /// Why not `DispatchSemaphore`: waiting on it would block one of Swift concurrency's few
 /// cooperative threads per queued request. Why a lock rather than an actor: cancellation must be
 /// able to pull a waiter out of the queue synchronously from the cancellation handler.
+// @unchecked Sendable: every mutable field is guarded by `lock`.
 final class AsyncPermitQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let limit: Int

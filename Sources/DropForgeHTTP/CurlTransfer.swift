@@ -16,6 +16,7 @@ enum CurlGlobal {
 /// `cancel()` call `curl_multi_wakeup`, which interrupts the wait at once; the loop then sees the
 /// flag and tears the transfer down (closing the connection). The progress callback returning
 /// non-zero when cancelled stays as a second line of defence.
+// @unchecked Sendable: the transfer runs on one thread; `cancelled` and `multi` are shared with `cancel()` under `lock`.
 final class CurlTransfer: @unchecked Sendable {
     /// What one exchange produced: the response, and where it redirects (if it is a redirect).
     struct Outcome {

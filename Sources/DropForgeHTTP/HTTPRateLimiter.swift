@@ -11,6 +11,7 @@ import Foundation
 /// The window is a sliding log of start times rather than a refilling bucket so that a burst
 /// after an idle minute can never exceed the stated rate. The clock is injectable so tests
 /// can run minutes of virtual time instantly.
+// @unchecked Sendable: `starts` is guarded by `lock`.
 public final class HTTPRateLimiter: @unchecked Sendable {
     public let concurrency: Int
     public let requestsPerMinute: Int?

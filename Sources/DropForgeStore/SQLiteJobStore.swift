@@ -8,6 +8,7 @@ import DropForgeCore
 /// The embedded store: one SQLite file in WAL mode, shared safely by every dropforge process
 /// on the root (`watch`, any number of `drain`s). Writes are IMMEDIATE transactions, so a claim
 /// is one atomic UPDATE … RETURNING and two processes never take the same step.
+// @unchecked Sendable: GRDB's DatabasePool serialises access; cached statements are used only inside its write closures.
 public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     let pool: DatabasePool
 
@@ -21,13 +22,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         // Switching a new file to WAL and migrating it are not covered by the busy timeout: two
         // processes starting together would see SQLITE_BUSY. An flock beside the file serialises
         // opening (only opening; afterwards SQLite's own locking takes over).
-        let lock = open(path + ".open-lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        if lock >= 0 { flock(lock, LOCK_EX) }
-        defer {
-            if lock >= 0 { close(lock) }
-        }
+        // Opening still goes ahead when the lock file cannot be made (a read-only folder).
+        let openLock = try? LockFile(path: path + ".open-lock", wait: true)
         pool = try DatabasePool(path: path, configuration: configuration)
         try StoreMigrations.migrator.migrate(pool)
+        withExtendedLifetime(openLock) {}
     }
 
     // MARK: Writing on a full disk

@@ -67,6 +67,7 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
 var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 
 /// Draws a `DrainProgress` in place on a terminal's last line.
+// @unchecked Sendable: drawn only from drain's single progress callback; nothing else touches `drawn`.
 final class ProgressDisplay: @unchecked Sendable {
     private var drawn = false
 

@@ -153,7 +153,7 @@ extension Jobs {
                 if let stage = event.stage { place += " \(stage)" }
                 print("\(Timestamp.iso8601(event.ts)) \(event.level.uppercased()) \(place) \(event.event): \(event.message)")
             }
-            fflush(stdout)
+            fflush(nil)  // all streams: naming the C global `stdout` is refused in Swift 6
         }
     }
 }

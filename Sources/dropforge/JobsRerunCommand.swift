@@ -72,6 +72,7 @@ extension Jobs {
 }
 
 /// Prints `[k/n] <execution>: <status> → <folder>` once for each execution as it ends.
+// @unchecked Sendable: called only from drain's single progress callback, one call at a time.
 final class EndAnnouncer: @unchecked Sendable {
     private let executions: [ExecutionRecord]
     private let store: JobStore
@@ -91,7 +92,7 @@ final class EndAnnouncer: @unchecked Sendable {
             display?.finish()
             print("[\(announced.count)/\(executions.count)] \(execution.id): \(execution.status.rawValue)"
                   + (execution.outboxPath.map { " → \($0)" } ?? ""))
-            fflush(stdout)
+            fflush(nil)  // all streams: naming the C global `stdout` is refused in Swift 6
         }
     }
 }

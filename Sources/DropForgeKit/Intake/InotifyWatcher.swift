@@ -11,6 +11,7 @@ import Glibc
 /// subdirectories, so writes there never produce events; the rename out of `.tmp/` does.
 /// If the inbox disappears (deleted, unmounted: `IN_IGNORED`) the timer keeps running, and
 /// each tick tries to watch the folder again, so intake resumes when it comes back.
+// @unchecked Sendable: `reader`, `loop` and `stopped` are guarded by `lock`.
 public final class InotifyWatcher: InboxWatcher, @unchecked Sendable {
     /// The watched folder.
     public let inbox: URL
@@ -76,6 +77,7 @@ public final class InotifyWatcher: InboxWatcher, @unchecked Sendable {
 /// The state used only on the watcher's thread: the inotify descriptor, the watch and the
 /// read buffer. (Kept apart from ``InotifyWatcher`` so the thread does not retain the
 /// watcher, whose `deinit` stops it.)
+// @unchecked Sendable: used only on the watcher's own thread after it is handed over.
 final class InotifyReader: @unchecked Sendable {
     static let mask = UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR)
     /// Room for many records per read; one record is at most 16 + NAME_MAX + 1 bytes.

@@ -11,6 +11,7 @@ import DropForgeStore
 /// The claim rename is the only arbiter between processes (or hosts) sharing the inbox: the
 /// loser gets ENOENT and moves on. A claimed file the store does not know yet (a crash
 /// between rename and admission) is adopted by `adoptOrphans()`.
+// @unchecked Sendable: the settle tracker is guarded by `lock`; the rest is set once in init.
 public final class Intake: @unchecked Sendable {
     private let layout: RootLayout
     private let config: DropforgeConfig

@@ -6,6 +6,7 @@ import Foundation
 /// For network folders (NFS/SMB), where files written by other hosts never raise inotify
 /// events. Every file found this way is unverified, so the intake loop must let it settle
 /// (same size and mtime for `settle_ms`, see ``SettleTracker``) before taking it.
+// @unchecked Sendable: `loop` and `stopped` are guarded by `lock`.
 public final class PollingWatcher: InboxWatcher, @unchecked Sendable {
     /// The polled folder (kept for logs; the watcher itself never touches it).
     public let inbox: URL

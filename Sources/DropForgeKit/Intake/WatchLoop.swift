@@ -11,6 +11,7 @@ import Glibc
 /// that must not sit on the cooperative pool, and writing one byte to the pipe is the only
 /// way to interrupt `poll()` promptly, so ``stopAndJoin()`` returns in milliseconds and
 /// leaves no thread or descriptor behind.
+// @unchecked Sendable: the pipe descriptors and `phase` are guarded by `lock`.
 final class WatchLoop: @unchecked Sendable {
     private let name: String
     private let watchedFD: Int32?

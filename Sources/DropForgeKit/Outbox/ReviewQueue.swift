@@ -307,11 +307,6 @@ public struct ReviewQueue: Sendable {
     /// Serialises review commands on a root: each reads and replaces whole `job.json` files.
     func withLock<T>(_ body: () throws -> T) throws -> T {
         try FileManager.default.createDirectory(at: layout.state, withIntermediateDirectories: true)
-        let path = layout.state.appendingPathComponent("review.lock").path
-        let fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileSystem.posixError("cannot open \(path)") }
-        defer { close(fd) }
-        flock(fd, LOCK_EX)
-        return try body()
+        return try LockFile.withLock(at: layout.state.appendingPathComponent("review.lock").path, body)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
+import DropForgeCore
 import DropForgeStore
 #endif
 
@@ -8,19 +10,20 @@ import DropForgeStore
 /// `.dropforge/owners/<owner>.lock`; when the process dies (even by `kill -9`) the kernel drops
 /// the lock, so another process on the same host can tell at once that the leases are orphaned
 /// and take them back, instead of waiting for them to expire.
-public final class OwnerIdentity: @unchecked Sendable {
+public final class OwnerIdentity: Sendable {
     public let id: String
     private let lockFile: URL
-    private var descriptor: Int32
+    private let lock: Mutex<LockFile?>
 
     public init(layout: RootLayout) throws {
         let nonce = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         id = "\(OwnerIdentity.hostName):\(getpid()):\(nonce)"
         try FileManager.default.createDirectory(at: layout.owners, withIntermediateDirectories: true)
         lockFile = layout.owners.appendingPathComponent("\(id).lock")
-        descriptor = open(lockFile.path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard descriptor >= 0, flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            throw StageFailure(stage: "startup", code: .ownerLock, message: "cannot lock \(lockFile.path): \(String(cString: strerror(errno)))")
+        do {
+            lock = Mutex(try LockFile(path: lockFile.path, wait: false))
+        } catch {
+            throw StageFailure(stage: "startup", code: .ownerLock, message: "\(error.localizedDescription)")
         }
     }
 
@@ -28,10 +31,11 @@ public final class OwnerIdentity: @unchecked Sendable {
 
     /// Gives up the identity (graceful exit). The lock file goes too.
     public func close() {
-        guard descriptor >= 0 else { return }
-        unlink(lockFile.path)
-        Glibc.close(descriptor)
-        descriptor = -1
+        lock.withLock { held in
+            guard held != nil else { return }
+            unlink(lockFile.path)
+            held = nil
+        }
     }
 
     /// `false` when `owner` ran on this host and its process is gone; `true` when it is alive
@@ -39,14 +43,7 @@ public final class OwnerIdentity: @unchecked Sendable {
     public static func isAlive(_ owner: String, layout: RootLayout) -> Bool {
         guard owner.hasPrefix(hostName + ":") else { return true }
         let path = layout.owners.appendingPathComponent("\(owner).lock").path
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return errno != ENOENT }
-        defer { Glibc.close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-            unlink(path)
-            return false
-        }
-        return true
+        return LockFile.isHeld(at: path, removingIfFree: true) ?? false
     }
 
     static let hostName: String = {

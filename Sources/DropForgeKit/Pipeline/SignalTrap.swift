@@ -5,6 +5,7 @@ import Glibc
 
 /// SIGTERM/SIGINT handling (DESIGN §4): the first signal asks for a graceful stop; a second
 /// one exits at once (the store keeps everything needed to resume).
+// @unchecked Sendable: `count` and `sources` are guarded by `lock`.
 public final class SignalTrap: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
     private let lock = NSLock()

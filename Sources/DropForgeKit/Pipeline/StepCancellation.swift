@@ -7,6 +7,7 @@ import Foundation
 /// thread for the duration of a step; `BlockingCall` — the one bridge from a worker thread into
 /// async HTTP — hooks the token to its task, so cancelling the token aborts the transfer in
 /// flight (libcurl is woken at once) without threading a parameter through every stage.
+// @unchecked Sendable: every mutable field is read and written under `lock`.
 public final class StepCancellation: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false

@@ -1,16 +1,19 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import DropForgeCore
 import DropForgeStore
 #endif
 
 /// `dropforge watch`: the daemon. inotify events are hints (DESIGN §2): a rename into the inbox
 /// is claimed at once, a closed write once it has settled, and the inbox is rescanned at start,
 /// after an overflow and on a timer, because events can be lost (and never come over NFS/SMB).
+// @unchecked Sendable: `watchLock` is set in `start()` before any thread is spawned, and never again.
 public final class Watch: @unchecked Sendable {
     let runtime: Runtime
     let signals: SignalTrap
-    private var watchLock: Int32 = -1
+    /// Held for the process's life; the kernel drops it when the process ends.
+    private var watchLock: LockFile?
 
     public init(runtime: Runtime, signals: SignalTrap) {
         self.runtime = runtime
@@ -73,8 +76,9 @@ public final class Watch: @unchecked Sendable {
     /// One `watch` per root: a second one would only compete for the same inotify events.
     private func acquireWatchLock() throws {
         let path = runtime.layout.state.appendingPathComponent("watch.lock").path
-        watchLock = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard watchLock >= 0, flock(watchLock, LOCK_EX | LOCK_NB) == 0 else {
+        do {
+            watchLock = try LockFile(path: path, wait: false)
+        } catch {
             throw StageFailure(stage: "startup", code: .watchRunning,
                                message: "another `dropforge watch` is already running on \(runtime.layout.root.path) (lock \(path)); use `dropforge drain` beside it, or stop it first")
         }

@@ -7,6 +7,7 @@ import Foundation
 /// worker thread waits, never a pool thread. When the step running on this thread is cancelled
 /// (`StepCancellation.current`), the task is cancelled, which aborts its HTTP transfer in flight.
 enum BlockingCall {
+    // @unchecked Sendable: written once by the task before the semaphore is signalled, read after the wait.
     private final class Box<T>: @unchecked Sendable {
         var result: Result<T, Error>?
     }

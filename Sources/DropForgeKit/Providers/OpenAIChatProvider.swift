@@ -288,6 +288,7 @@ public struct OpenAIChatProvider: TextProvider {
 
 /// The response-format mode that last worked, shared by every copy of one provider and safe to
 /// read and lower from any worker thread. It only ever moves towards `plain`.
+// @unchecked Sendable: `current` is guarded by `lock`.
 private final class ModeMemory: @unchecked Sendable {
     private let lock = NSLock()
     private var current = OpenAIChatProvider.ResponseFormatMode.jsonSchema
