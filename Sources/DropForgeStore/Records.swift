@@ -27,6 +27,23 @@ public struct JobRecord: Codable, Sendable, Equatable, FetchableRecord, Persista
         case updatedAt = "updated_at", finishedAt = "finished_at"
     }
 
+    /// The table's columns, for the query interface (GRDB's convention).
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let claimFile = Column(CodingKeys.claimFile)
+        public static let sourceName = Column(CodingKeys.sourceName)
+        public static let name = Column(CodingKeys.name)
+        public static let manifestID = Column(CodingKeys.manifestID)
+        public static let kind = Column(CodingKeys.kind)
+        public static let priority = Column(CodingKeys.priority)
+        public static let status = Column(CodingKeys.status)
+        public static let manifest = Column(CodingKeys.manifest)
+        public static let manifestExt = Column(CodingKeys.manifestExt)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let updatedAt = Column(CodingKeys.updatedAt)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+    }
+
     package init(id: String, claimFile: String, sourceName: String, name: String, manifestID: String? = nil, kind: String, priority: Int, status: JobStatus, manifest: Data, manifestExt: String, createdAt: Date, updatedAt: Date, finishedAt: Date? = nil) {
         self.id = id
         self.claimFile = claimFile
@@ -74,6 +91,25 @@ public struct ExecutionRecord: Codable, Sendable, Equatable, FetchableRecord, Pe
         case failure, outboxPath = "outbox_path", qualityEnabled = "quality_enabled"
         case qualityBarrier = "quality_barrier", metadataEnabled = "metadata_enabled"
         case createdAt = "created_at", finishedAt = "finished_at", cancelledAt = "cancelled_at"
+    }
+
+    /// The table's columns, for the query interface (GRDB's convention).
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let jobID = Column(CodingKeys.jobID)
+        public static let number = Column(CodingKeys.number)
+        public static let parentID = Column(CodingKeys.parentID)
+        public static let status = Column(CodingKeys.status)
+        public static let settings = Column(CodingKeys.settings)
+        public static let baseSeed = Column(CodingKeys.baseSeed)
+        public static let failure = Column(CodingKeys.failure)
+        public static let outboxPath = Column(CodingKeys.outboxPath)
+        public static let qualityEnabled = Column(CodingKeys.qualityEnabled)
+        public static let qualityBarrier = Column(CodingKeys.qualityBarrier)
+        public static let metadataEnabled = Column(CodingKeys.metadataEnabled)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+        public static let cancelledAt = Column(CodingKeys.cancelledAt)
     }
 
     package init(id: String, jobID: String, number: Int, parentID: String? = nil, status: JobStatus, settings: Data? = nil, baseSeed: Int64, failure: Data? = nil, outboxPath: String? = nil, qualityEnabled: Bool, qualityBarrier: Bool, metadataEnabled: Bool, createdAt: Date, finishedAt: Date? = nil, cancelledAt: Date? = nil) {
@@ -129,6 +165,25 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case qcChecks = "qc_checks", metadata, attempts, lastError = "last_error", updatedAt = "updated_at"
     }
 
+    /// The table's columns, for the query interface (GRDB's convention).
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let executionID = Column(CodingKeys.executionID)
+        public static let index = Column(CodingKeys.index)
+        public static let plan = Column(CodingKeys.plan)
+        public static let status = Column(CodingKeys.status)
+        public static let nextStage = Column(CodingKeys.nextStage)
+        public static let imagePath = Column(CodingKeys.imagePath)
+        public static let dhash = Column(CodingKeys.dhash)
+        public static let qcStatus = Column(CodingKeys.qcStatus)
+        public static let qcReason = Column(CodingKeys.qcReason)
+        public static let qcChecks = Column(CodingKeys.qcChecks)
+        public static let metadata = Column(CodingKeys.metadata)
+        public static let attempts = Column(CodingKeys.attempts)
+        public static let lastError = Column(CodingKeys.lastError)
+        public static let updatedAt = Column(CodingKeys.updatedAt)
+    }
+
     package init(id: Int64? = nil, executionID: String, index: Int, plan: Data, status: ItemStatus, nextStage: Stage? = nil, imagePath: String? = nil, dhash: Int64? = nil, qcStatus: String? = nil, qcReason: String? = nil, qcChecks: Data? = nil, metadata: Data? = nil, attempts: Int, lastError: String? = nil, updatedAt: Date) {
         self.id = id
         self.executionID = executionID
@@ -175,6 +230,24 @@ public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         case notBefore = "not_before", leaseOwner = "lease_owner", leaseExpires = "lease_expires"
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
         case lastError = "last_error"
+    }
+
+    /// The table's columns, for the query interface (GRDB's convention).
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let executionID = Column(CodingKeys.executionID)
+        public static let itemID = Column(CodingKeys.itemID)
+        public static let stage = Column(CodingKeys.stage)
+        public static let status = Column(CodingKeys.status)
+        public static let priority = Column(CodingKeys.priority)
+        public static let attempts = Column(CodingKeys.attempts)
+        public static let notBefore = Column(CodingKeys.notBefore)
+        public static let leaseOwner = Column(CodingKeys.leaseOwner)
+        public static let leaseExpires = Column(CodingKeys.leaseExpires)
+        public static let createdAt = Column(CodingKeys.createdAt)
+        public static let startedAt = Column(CodingKeys.startedAt)
+        public static let finishedAt = Column(CodingKeys.finishedAt)
+        public static let lastError = Column(CodingKeys.lastError)
     }
 
     package init(id: Int64? = nil, executionID: String, itemID: Int64? = nil, stage: Stage, status: StepStatus, priority: Int, attempts: Int, notBefore: Date, leaseOwner: String? = nil, leaseExpires: Date? = nil, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, lastError: String? = nil) {
@@ -224,6 +297,23 @@ public struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var stage: String?
     public var event: String
     public var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, ts, level, job, execution, item, stage, event, message
+    }
+
+    /// The table's columns, for the query interface (GRDB's convention).
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let ts = Column(CodingKeys.ts)
+        public static let level = Column(CodingKeys.level)
+        public static let job = Column(CodingKeys.job)
+        public static let execution = Column(CodingKeys.execution)
+        public static let item = Column(CodingKeys.item)
+        public static let stage = Column(CodingKeys.stage)
+        public static let event = Column(CodingKeys.event)
+        public static let message = Column(CodingKeys.message)
+    }
 
     package init(id: Int64? = nil, ts: Date, level: String, job: String, execution: String? = nil, item: Int? = nil, stage: String? = nil, event: String, message: String) {
         self.id = id

@@ -8,7 +8,7 @@ extension SQLiteJobStore {
         try write { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { return .notFound }
             if job.status.isFinished { return .finished(job.status) }
-            let open = try ExecutionRecord.filter(Column("job_id") == jobID && Column("finished_at") == nil).fetchAll(db)
+            let open = try ExecutionRecord.filter(ExecutionRecord.Columns.jobID == jobID && ExecutionRecord.Columns.finishedAt == nil).fetchAll(db)
             let ids = open.map(\.id)
             let exporting = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM steps s JOIN executions e ON e.id = s.execution_id
@@ -79,7 +79,7 @@ extension SQLiteJobStore {
         try write { db in
             guard let job = try JobRecord.fetchOne(db, key: jobID) else { throw ExecutionRefusal.notFound }
             guard job.status.isFinished else { throw ExecutionRefusal.notFinished(job.status) }
-            let executions = try ExecutionRecord.filter(Column("job_id") == jobID).order(Column("number")).fetchAll(db)
+            let executions = try ExecutionRecord.filter(ExecutionRecord.Columns.jobID == jobID).order(ExecutionRecord.Columns.number).fetchAll(db)
             try db.execute(sql: "DELETE FROM events WHERE job = ?", arguments: [jobID])
             try db.execute(sql: "DELETE FROM steps WHERE execution_id IN (SELECT id FROM executions WHERE job_id = ?)",
                            arguments: [jobID])

@@ -35,7 +35,7 @@ extension SQLiteJobStore {
         try pool.read { db in
             guard let execution = try ExecutionRecord.fetchOne(db, key: executionID),
                   let job = try JobRecord.fetchOne(db, key: execution.jobID),
-                  let item = try ItemRecord.filter(Column("execution_id") == executionID && Column("idx") == index).fetchOne(db)
+                  let item = try ItemRecord.filter(ItemRecord.Columns.executionID == executionID && ItemRecord.Columns.index == index).fetchOne(db)
             else { return nil }
             return ReviewItem(job: job, execution: execution, item: item)
         }

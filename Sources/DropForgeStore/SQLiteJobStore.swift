@@ -60,13 +60,13 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func job(claimFile: String) throws -> JobRecord? {
         try pool.read { db in
-            try JobRecord.filter(Column("claim_file") == claimFile).fetchOne(db)
+            try JobRecord.filter(JobRecord.Columns.claimFile == claimFile).fetchOne(db)
         }
     }
 
     public func admit(_ admission: Admission) throws -> AdmissionResult {
         try write { db in
-            if try JobRecord.filter(Column("claim_file") == admission.job.claimFile).fetchCount(db) > 0
+            if try JobRecord.filter(JobRecord.Columns.claimFile == admission.job.claimFile).fetchCount(db) > 0
                 || JobRecord.exists(db, key: admission.job.id) {
                 return .alreadyKnown
             }
@@ -276,14 +276,14 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public func jobs(matching filter: JobFilter) throws -> [JobRecord] {
         try pool.read { db in
             var request = JobRecord.all()
-            if !filter.statuses.isEmpty { request = request.filter(filter.statuses.map(\.rawValue).contains(Column("status"))) }
-            if let kind = filter.kind { request = request.filter(Column("kind") == kind) }
-            if let since = filter.since { request = request.filter(Column("created_at") >= since) }
-            if let name = filter.name { request = request.filter(Column("name").like("%\(Self.escapeLike(name))%", escape: "\\")) }
-            if let prefix = filter.idPrefix { request = request.filter(Column("id").like("\(Self.escapeLike(prefix))%", escape: "\\")) }
+            if !filter.statuses.isEmpty { request = request.filter(filter.statuses.map(\.rawValue).contains(JobRecord.Columns.status)) }
+            if let kind = filter.kind { request = request.filter(JobRecord.Columns.kind == kind) }
+            if let since = filter.since { request = request.filter(JobRecord.Columns.createdAt >= since) }
+            if let name = filter.name { request = request.filter(JobRecord.Columns.name.like("%\(Self.escapeLike(name))%", escape: "\\")) }
+            if let prefix = filter.idPrefix { request = request.filter(JobRecord.Columns.id.like("\(Self.escapeLike(prefix))%", escape: "\\")) }
             request = filter.oldestFirst
-                ? request.order(Column("created_at"), Column("id"))
-                : request.order(Column("created_at").desc, Column("id").desc)
+                ? request.order(JobRecord.Columns.createdAt, JobRecord.Columns.id)
+                : request.order(JobRecord.Columns.createdAt.desc, JobRecord.Columns.id.desc)
             if let limit = filter.limit { request = request.limit(limit) }
             return try request.fetchAll(db)
         }
@@ -306,19 +306,19 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func executions(jobID: String) throws -> [ExecutionRecord] {
         try pool.read { db in
-            try ExecutionRecord.filter(Column("job_id") == jobID).order(Column("number")).fetchAll(db)
+            try ExecutionRecord.filter(ExecutionRecord.Columns.jobID == jobID).order(ExecutionRecord.Columns.number).fetchAll(db)
         }
     }
 
     public func items(executionID: String) throws -> [ItemRecord] {
         try pool.read { db in
-            try ItemRecord.filter(Column("execution_id") == executionID).order(Column("idx")).fetchAll(db)
+            try ItemRecord.filter(ItemRecord.Columns.executionID == executionID).order(ItemRecord.Columns.index).fetchAll(db)
         }
     }
 
     public func steps(executionID: String) throws -> [StepRecord] {
         try pool.read { db in
-            try StepRecord.filter(Column("execution_id") == executionID).order(Column("id")).fetchAll(db)
+            try StepRecord.filter(StepRecord.Columns.executionID == executionID).order(StepRecord.Columns.id).fetchAll(db)
         }
     }
 
@@ -328,8 +328,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             for chunk in stride(from: 0, to: jobIDs.count, by: 500) {
                 let ids = Array(jobIDs[chunk..<min(chunk + 500, jobIDs.count)])
                 // Two columns, not whole records: `drain` asks this for every job it waits on.
-                let rows = try Row.fetchCursor(db, JobRecord.select(Column("id"), Column("status"))
-                    .filter(ids.contains(Column("id"))))
+                let rows = try Row.fetchCursor(db, JobRecord.select(JobRecord.Columns.id, JobRecord.Columns.status)
+                    .filter(ids.contains(JobRecord.Columns.id)))
                 while let row = try rows.next() {
                     if let status = JobStatus(rawValue: row["status"]) { result[row["id"]] = status }
                 }
@@ -399,8 +399,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func recentFailures(limit: Int) throws -> [JobRecord] {
         try pool.read { db in
-            try JobRecord.filter(Column("status") == JobStatus.failed.rawValue)
-                .order(Column("updated_at").desc).limit(limit).fetchAll(db)
+            try JobRecord.filter(JobRecord.Columns.status == JobStatus.failed.rawValue)
+                .order(JobRecord.Columns.updatedAt.desc).limit(limit).fetchAll(db)
         }
     }
 
@@ -415,7 +415,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func events(jobID: String, after id: Int64) throws -> [EventRecord] {
         try pool.read { db in
-            try EventRecord.filter(Column("job") == jobID && Column("id") > id).order(Column("id")).fetchAll(db)
+            try EventRecord.filter(EventRecord.Columns.job == jobID && EventRecord.Columns.id > id).order(EventRecord.Columns.id).fetchAll(db)
         }
     }
 
