@@ -13,10 +13,7 @@ extension ReviewQueue {
         let settings = try target.execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
         let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
         if target.execution.metadataEnabled, item.metadata == nil {
-            try FileManager.default.createDirectory(at: layout.workFolder(execution: target.execution.id),
-                                                    withIntermediateDirectories: true)
-            let stage = MetadataStage(layout: layout, providers: providers)
-            guard case .described(let metadata, let path) = try stage.run(lease(target, item, .metadata, now)) else {
+            guard case .described(let metadata, let path) = try runStage(.metadata, of: target, item, now) else {
                 throw StepError.permanent(.metadataFailed, "the metadata stage described nothing")
             }
             item.metadata = metadata

@@ -178,18 +178,14 @@ public struct ReviewQueue: Sendable {
                 var plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
                 plan.seed = seed ?? UInt32.random(in: 0...UInt32.max)
                 item.plan = try JSONCoding.encode(plan)
-                try FileManager.default.createDirectory(at: layout.workFolder(execution: target.execution.id),
-                                                        withIntermediateDirectories: true)
-                let generate = GenerateStage(layout: layout, providers: providers)
-                guard case .generated(let path, let dhash) = try generate.run(lease(target, item, .generate, now)) else {
+                guard case .generated(let path, let dhash) = try runStage(.generate, of: target, item, now) else {
                     throw StepError.permanent(.generateFailed, "the generate stage made no image")
                 }
                 item.imagePath = path
                 item.dhash = dhash
                 item.metadata = nil
             }
-            let quality = QualityStage(layout: layout, store: store, limits: config.limits.pngLimits, providers: providers)
-            guard case .checked(let passed, let reason, let checks) = try quality.run(lease(target, item, .quality, now)) else {
+            guard case .checked(let passed, let reason, let checks) = try runStage(.quality, of: target, item, now) else {
                 throw StepError.permanent(.qualityFailed, "the quality stage gave no verdict")
             }
             item.qcReason = reason
@@ -297,6 +293,21 @@ public struct ReviewQueue: Sendable {
     }
 
     /// A lease for running one stage in this process on `item` (never queued in the store).
+    /// Runs one stage for `item` here and now, on a lease the store never handed out: a review
+    /// command redoes the step on the spot instead of queueing it for the engine.
+    func runStage(_ stage: Stage, of target: ReviewItem, _ item: ItemRecord, _ now: Date) throws -> StepOutcome {
+        try FileManager.default.createDirectory(at: layout.workFolder(execution: target.execution.id),
+                                                withIntermediateDirectories: true)
+        let runner: StageRunner
+        switch stage {
+        case .generate: runner = GenerateStage(layout: layout, providers: providers)
+        case .quality: runner = QualityStage(layout: layout, store: store, limits: config.limits.pngLimits, providers: providers)
+        case .metadata: runner = MetadataStage(layout: layout, providers: providers)
+        case .parameters, .export: throw StepError.permanent(.error, "review does not run the \(stage.rawValue) stage")
+        }
+        return try runner.run(lease(target, item, stage, now))
+    }
+
     func lease(_ target: ReviewItem, _ item: ItemRecord, _ stage: Stage, _ now: Date) -> StepLease {
         let step = StepRecord(id: nil, executionID: target.execution.id, itemID: item.id, stage: stage, status: .leased,
                               priority: target.job.priority, attempts: 1, notBefore: now, leaseOwner: nil,

@@ -151,7 +151,6 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func execute(_ lease: StepLease, with runner: StageRunner) {
-        let item = lease.item.map { $0.index + 1 }  // numbered like the files: 0001 is item 1
         let token = StepCancellation()
         let stepID = lease.step.id ?? -1
         lock.withLock { running[stepID] = token }
@@ -162,8 +161,7 @@ public final class Engine: @unchecked Sendable {
         } catch {
             if token.isCancelled {
                 // The store closes the step of a cancelled execution; no retry, no error.
-                log.record(.info, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                           event: "cancelled", message: "stopped: the job was cancelled")
+                log.record(.info, lease, event: "cancelled", message: "stopped: the job was cancelled")
                 try? store.fail(lease, failure: StageFailure(stage: lease.step.stage.rawValue, code: .cancelled,
                                                              message: "cancelled", attempts: lease.step.attempts),
                                 retryAt: nil, now: Date())
@@ -177,32 +175,27 @@ public final class Engine: @unchecked Sendable {
         } catch {
             // The work is done but could not be recorded: not the step's fault. The lease expires
             // and the step runs again; its output is written by rename, so a re-run is harmless.
-            log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                       event: "store_error", message: "cannot record the result: \(error)")
+            log.record(.error, lease, event: "store_error", message: "cannot record the result: \(error)")
         }
     }
 
     /// Logs a failed attempt and tells the store: retry later (transient) or fail for good.
     private func recordFailure(_ error: Error, of lease: StepLease) {
-        let item = lease.item.map { $0.index + 1 }  // numbered like the files: 0001 is item 1
         let stepError = StepError.classify(error)
         let attempt = lease.step.attempts
         let delay = options.retry.delay(after: attempt, error: stepError)
         let failure = StageFailure(stage: lease.step.stage.rawValue, code: stepError.code,
                                    message: stepError.message, attempts: attempt)
         if let delay {
-            log.record(.warning, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                       event: "retry", message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", delay)) s")
+            log.record(.warning, lease, event: "retry", message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", delay)) s")
         } else {
-            log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                       event: "failed", message: "attempt \(attempt) failed: \(stepError)")
+            log.record(.error, lease, event: "failed", message: "attempt \(attempt) failed: \(stepError)")
         }
         do {
             try store.fail(lease, failure: failure, retryAt: delay.map { Date().addingTimeInterval($0) }, now: Date())
         } catch {
             // The lease will expire and another attempt will be made; nothing is lost.
-            log.record(.error, job: lease.job.id, execution: lease.execution.id, item: item, stage: lease.step.stage,
-                       event: "store_error", message: "cannot record the failure: \(error)")
+            log.record(.error, lease, event: "store_error", message: "cannot record the failure: \(error)")
         }
     }
 

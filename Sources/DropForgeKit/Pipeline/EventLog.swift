@@ -21,6 +21,13 @@ public final class EventLog: @unchecked Sendable {
         self.logger = logger
     }
 
+    /// Records an event of the step `lease` holds: its job, execution, item (numbered like the
+    /// files: 0001 is item 1) and stage.
+    public func record(_ level: Level, _ lease: StepLease, event: String, message: String) {
+        record(level, job: lease.job.id, execution: lease.execution.id, item: lease.item.map { $0.index + 1 },
+               stage: lease.step.stage, event: event, message: message)
+    }
+
     public func record(_ level: Level, job: String, execution: String? = nil, item: Int? = nil,
                        stage: Stage? = nil, event: String, message: String, at date: Date = Date()) {
         let record = EventRecord(id: nil, ts: date, level: level.rawValue, job: job, execution: execution,
