@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The cancel switch of one running step (`dropforge jobs cancel`, DESIGN §4).
 ///
@@ -7,24 +8,26 @@ import Foundation
 /// thread for the duration of a step; `BlockingCall` — the one bridge from a worker thread into
 /// async HTTP — hooks the token to its task, so cancelling the token aborts the transfer in
 /// flight (libcurl is woken at once) without threading a parameter through every stage.
-// @unchecked Sendable: every mutable field is read and written under `lock`.
-public final class StepCancellation: @unchecked Sendable {
-    private let lock = NSLock()
-    private var cancelled = false
-    private var handlers: [Int: @Sendable () -> Void] = [:]
-    private var nextHandler = 0
+public final class StepCancellation: Sendable {
+    private struct State {
+        var cancelled = false
+        var handlers: [Int: @Sendable () -> Void] = [:]
+        var nextHandler = 0
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
-    public var isCancelled: Bool { lock.withLock { cancelled } }
+    public var isCancelled: Bool { state.withLock { $0.cancelled } }
 
     /// Cancels once; runs every registered handler (outside the lock).
     public func cancel() {
-        let toRun: [@Sendable () -> Void] = lock.withLock {
-            guard !cancelled else { return [] }
-            cancelled = true
-            defer { handlers.removeAll() }
-            return Array(handlers.values)
+        let toRun: [@Sendable () -> Void] = state.withLock { state in
+            guard !state.cancelled else { return [] }
+            state.cancelled = true
+            defer { state.handlers.removeAll() }
+            return Array(state.handlers.values)
         }
         toRun.forEach { $0() }
     }
@@ -33,11 +36,11 @@ public final class StepCancellation: @unchecked Sendable {
     /// `removeHandler`, or nil when it ran at once.
     @discardableResult
     public func onCancel(_ handler: @escaping @Sendable () -> Void) -> Int? {
-        let key: Int? = lock.withLock {
-            guard !cancelled else { return nil }
-            nextHandler += 1
-            handlers[nextHandler] = handler
-            return nextHandler
+        let key: Int? = state.withLock { state in
+            guard !state.cancelled else { return nil }
+            state.nextHandler += 1
+            state.handlers[state.nextHandler] = handler
+            return state.nextHandler
         }
         if key == nil { handler() }
         return key
@@ -45,7 +48,7 @@ public final class StepCancellation: @unchecked Sendable {
 
     public func removeHandler(_ key: Int?) {
         guard let key else { return }
-        lock.withLock { _ = handlers.removeValue(forKey: key) }
+        state.withLock { _ = $0.handlers.removeValue(forKey: key) }
     }
 
     // MARK: The current token of this thread

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import DropForgeJSON
 import DropForgeHTTP
 import DropForgeCore
@@ -288,20 +289,12 @@ public struct OpenAIChatProvider: TextProvider {
 
 /// The response-format mode that last worked, shared by every copy of one provider and safe to
 /// read and lower from any worker thread. It only ever moves towards `plain`.
-// @unchecked Sendable: `current` is guarded by `lock`.
-private final class ModeMemory: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = OpenAIChatProvider.ResponseFormatMode.jsonSchema
+private final class ModeMemory: Sendable {
+    private let current = Mutex(OpenAIChatProvider.ResponseFormatMode.jsonSchema)
 
-    var mode: OpenAIChatProvider.ResponseFormatMode {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
+    var mode: OpenAIChatProvider.ResponseFormatMode { current.withLock { $0 } }
 
     func degrade(to mode: OpenAIChatProvider.ResponseFormatMode) {
-        lock.lock()
-        defer { lock.unlock() }
-        if mode > current { current = mode }
+        current.withLock { if mode > $0 { $0 = mode } }
     }
 }
