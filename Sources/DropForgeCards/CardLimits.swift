@@ -13,7 +13,7 @@ public struct CardLimits: Sendable, Equatable {
 
     public init(png: PNGLimits? = nil, cardJSONBytes: Int = CardLimits.defaultCardJSONBytes) {
         var limits = png ?? PNGLimits()
-        if png == nil { limits.maxCardBytes = cardJSONBytes }
+        limits.maxCardBytes = cardJSONBytes   // one card size limit, whichever container holds it
         self.png = limits
         self.cardJSONBytes = cardJSONBytes
     }
