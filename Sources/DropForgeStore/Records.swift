@@ -149,7 +149,7 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     /// The newest image under `.dropforge/work/`, relative to the root.
     public var imagePath: String?
     public var dhash: Int64?
-    public var qcStatus: String?
+    public var qcStatus: QCStatus?
     public var qcReason: String?
     /// JSON of `[QualityCheckResult]`.
     public var qcChecks: Data?
@@ -184,7 +184,7 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         public static let updatedAt = Column(CodingKeys.updatedAt)
     }
 
-    package init(id: Int64? = nil, executionID: String, index: Int, plan: Data, status: ItemStatus, nextStage: Stage? = nil, imagePath: String? = nil, dhash: Int64? = nil, qcStatus: String? = nil, qcReason: String? = nil, qcChecks: Data? = nil, metadata: Data? = nil, attempts: Int, lastError: String? = nil, updatedAt: Date) {
+    package init(id: Int64? = nil, executionID: String, index: Int, plan: Data, status: ItemStatus, nextStage: Stage? = nil, imagePath: String? = nil, dhash: Int64? = nil, qcStatus: QCStatus? = nil, qcReason: String? = nil, qcChecks: Data? = nil, metadata: Data? = nil, attempts: Int, lastError: String? = nil, updatedAt: Date) {
         self.id = id
         self.executionID = executionID
         self.index = index

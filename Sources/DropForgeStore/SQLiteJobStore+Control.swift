@@ -12,7 +12,7 @@ extension SQLiteJobStore {
             let ids = open.map(\.id)
             let exporting = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM steps s JOIN executions e ON e.id = s.execution_id
-                WHERE e.job_id = ? AND e.finished_at IS NULL AND s.stage = 'export' AND s.status IN ('leased', 'done')
+                WHERE e.job_id = ? AND e.finished_at IS NULL AND s.stage = \(Stage.export.sqlLiteral) AND s.status IN \([StepStatus.leased, .done].sqlList)
                 """, arguments: [jobID]) ?? 0
             if exporting > 0 { return .publishing }
             let failure = try JSONCoding.encode(StageFailure(
@@ -22,12 +22,12 @@ extension SQLiteJobStore {
                 try db.execute(sql: "UPDATE executions SET cancelled_at = ?, failure = ? WHERE id = ?",
                                arguments: [now, failure, execution.id])
                 try db.execute(sql: """
-                    UPDATE steps SET status = 'failed', finished_at = ?, last_error = 'cancelled'
-                    WHERE execution_id = ? AND status = 'pending' AND stage <> 'export'
+                    UPDATE steps SET status = \(StepStatus.failed.sqlLiteral), finished_at = ?, last_error = \(ErrorCode.cancelled.sqlLiteral)
+                    WHERE execution_id = ? AND status = \(StepStatus.pending.sqlLiteral) AND stage <> \(Stage.export.sqlLiteral)
                     """, arguments: [now, execution.id])
                 try db.execute(sql: """
-                    UPDATE items SET status = 'failed', next_stage = NULL, last_error = 'cancelled', updated_at = ?
-                    WHERE execution_id = ? AND status NOT IN ('approved', 'rejected', 'failed')
+                    UPDATE items SET status = \(ItemStatus.failed.sqlLiteral), next_stage = NULL, last_error = \(ErrorCode.cancelled.sqlLiteral), updated_at = ?
+                    WHERE execution_id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
                     """, arguments: [now, execution.id])
                 var cancelled = execution
                 cancelled.cancelledAt = now
@@ -41,7 +41,7 @@ extension SQLiteJobStore {
         try pool.read { db in
             try Int64.fetchAll(db, sql: """
                 SELECT s.id FROM steps s JOIN executions e ON e.id = s.execution_id
-                WHERE s.lease_owner = ? AND s.status = 'leased' AND s.stage <> 'export' AND e.cancelled_at IS NOT NULL
+                WHERE s.lease_owner = ? AND s.status = \(StepStatus.leased.sqlLiteral) AND s.stage <> \(Stage.export.sqlLiteral) AND e.cancelled_at IS NOT NULL
                 """, arguments: [owner])
         }
     }
@@ -51,7 +51,7 @@ extension SQLiteJobStore {
             guard let job = try JobRecord.fetchOne(db, key: execution.jobID) else { throw ExecutionRefusal.notFound }
             guard job.status.isFinished else { throw ExecutionRefusal.notFinished(job.status) }
             try execution.insert(db)
-            try db.execute(sql: "UPDATE jobs SET status = 'queued', updated_at = ?, finished_at = NULL WHERE id = ?",
+            try db.execute(sql: "UPDATE jobs SET status = \(JobStatus.queued.sqlLiteral), updated_at = ?, finished_at = NULL WHERE id = ?",
                            arguments: [now, job.id])
             if execution.failure != nil {
                 try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
@@ -106,13 +106,13 @@ extension SQLiteJobStore {
 
     func closeCancelled(_ db: Database, step: StepRecord, execution: ExecutionRecord, now: Date) throws {
         try db.execute(sql: """
-            UPDATE steps SET status = 'failed', finished_at = ?, lease_owner = NULL, lease_expires = NULL,
-                   last_error = 'cancelled' WHERE id = ?
+            UPDATE steps SET status = \(StepStatus.failed.sqlLiteral), finished_at = ?, lease_owner = NULL, lease_expires = NULL,
+                   last_error = \(ErrorCode.cancelled.sqlLiteral) WHERE id = ?
             """, arguments: [now, step.id])
         if let itemID = step.itemID {
             try db.execute(sql: """
-                UPDATE items SET status = 'failed', next_stage = NULL, last_error = 'cancelled', updated_at = ?
-                WHERE id = ? AND status NOT IN ('approved', 'rejected', 'failed')
+                UPDATE items SET status = \(ItemStatus.failed.sqlLiteral), next_stage = NULL, last_error = \(ErrorCode.cancelled.sqlLiteral), updated_at = ?
+                WHERE id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
                 """, arguments: [now, itemID])
         }
         let priority = try Int.fetchOne(db, sql: "SELECT priority FROM jobs WHERE id = ?", arguments: [execution.jobID]) ?? 1
@@ -123,7 +123,7 @@ extension SQLiteJobStore {
     /// Returns how many steps are still held.
     private func publishCancelledIfIdle(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws -> Int {
         let held = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM steps WHERE execution_id = ? AND status = 'leased' AND stage <> 'export'
+            SELECT COUNT(*) FROM steps WHERE execution_id = ? AND status = \(StepStatus.leased.sqlLiteral) AND stage <> \(Stage.export.sqlLiteral)
             """, arguments: [execution.id]) ?? 0
         if held == 0 {
             try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)

@@ -9,7 +9,7 @@ extension SQLiteJobStore {
         try pool.read { db in
             var sql = """
                 SELECT i.* FROM items i JOIN executions e ON e.id = i.execution_id
-                WHERE i.status = 'rejected' AND COALESCE(i.qc_status, '') <> 'dismissed'
+                WHERE i.status = \(ItemStatus.rejected.sqlLiteral) AND COALESCE(i.qc_status, '') <> \(QCStatus.dismissed.sqlLiteral)
                   AND e.outbox_path IS NOT NULL
                 """
             var arguments: StatementArguments = []

@@ -74,7 +74,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             var duplicateOf: String?
             if failure == nil, admission.checkDuplicate, let manifestID = admission.job.manifestID {
                 duplicateOf = try String.fetchOne(db, sql: """
-                    SELECT id FROM jobs WHERE manifest_id = ? AND status <> 'failed' ORDER BY created_at LIMIT 1
+                    SELECT id FROM jobs WHERE manifest_id = ? AND status <> \(JobStatus.failed.sqlLiteral) ORDER BY created_at LIMIT 1
                     """, arguments: [manifestID])
                 if let earlier = duplicateOf {
                     failure = StageFailure(
@@ -105,16 +105,16 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         // connection: idle workers ask often, and compiling it cost more than running it.
         try write { db in
             let claim = try db.cachedStatement(sql: """
-                UPDATE steps SET status = 'leased', lease_owner = ?, lease_expires = ?,
+                UPDATE steps SET status = \(StepStatus.leased.sqlLiteral), lease_owner = ?, lease_expires = ?,
                        attempts = attempts + 1, started_at = ?
                 WHERE id = (
                     SELECT id FROM (
                         SELECT * FROM (SELECT id, priority FROM steps
-                                       WHERE stage = ? AND status = 'pending' AND not_before <= ?
+                                       WHERE stage = ? AND status = \(StepStatus.pending.sqlLiteral) AND not_before <= ?
                                        ORDER BY priority DESC, id LIMIT 1)
                         UNION ALL
                         SELECT * FROM (SELECT id, priority FROM steps
-                                       WHERE stage = ? AND status = 'leased' AND lease_expires < ?
+                                       WHERE stage = ? AND status = \(StepStatus.leased.sqlLiteral) AND lease_expires < ?
                                        ORDER BY priority DESC, id LIMIT 1))
                     ORDER BY priority DESC, id LIMIT 1)
                 RETURNING *
@@ -131,9 +131,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             }
             let item = try step.itemID.flatMap { try ItemRecord.fetchOne(db, key: $0) }
             if job.status == .queued {
-                try db.execute(sql: "UPDATE jobs SET status = 'running', updated_at = ? WHERE id = ?",
+                try db.execute(sql: "UPDATE jobs SET status = \(JobStatus.running.sqlLiteral), updated_at = ? WHERE id = ?",
                                arguments: [now, job.id])
-                try db.execute(sql: "UPDATE executions SET status = 'running' WHERE id = ? AND status = 'queued'",
+                try db.execute(sql: "UPDATE executions SET status = \(JobStatus.running.sqlLiteral) WHERE id = ? AND status = \(JobStatus.queued.sqlLiteral)",
                                arguments: [execution.id])
             }
             return StepLease(step: step, job: job, execution: execution, item: item)
@@ -145,7 +145,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             guard try stillHeld(db, lease) else { return }
             if try closeIfCancelled(db, lease, now: now) { return }
             try db.execute(sql: """
-                UPDATE steps SET status = 'done', finished_at = ?, lease_owner = NULL, lease_expires = NULL
+                UPDATE steps SET status = \(StepStatus.done.sqlLiteral), finished_at = ?, lease_owner = NULL, lease_expires = NULL
                 WHERE id = ?
                 """, arguments: [now, lease.step.id])
             let execution = lease.execution
@@ -172,7 +172,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                             priority: lease.step.priority, now: now)
             case .checked(let passed, let reason, let checks):
                 guard var item = lease.item else { return }
-                item.qcStatus = passed ? "passed" : "rejected"
+                item.qcStatus = passed ? .passed : .rejected
                 item.qcReason = reason
                 item.qcChecks = checks
                 if passed {
@@ -210,7 +210,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             let message = "\(failure.code): \(failure.message)"
             if let retryAt {
                 try db.execute(sql: """
-                    UPDATE steps SET status = 'pending', not_before = ?, lease_owner = NULL,
+                    UPDATE steps SET status = \(StepStatus.pending.sqlLiteral), not_before = ?, lease_owner = NULL,
                            lease_expires = NULL, last_error = ? WHERE id = ?
                     """, arguments: [retryAt, message, lease.step.id])
                 if let itemID = lease.item?.id {
@@ -220,7 +220,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 return
             }
             try db.execute(sql: """
-                UPDATE steps SET status = 'failed', finished_at = ?, lease_owner = NULL,
+                UPDATE steps SET status = \(StepStatus.failed.sqlLiteral), finished_at = ?, lease_owner = NULL,
                        lease_expires = NULL, last_error = ? WHERE id = ?
                 """, arguments: [now, message, lease.step.id])
             if var item = lease.item {
@@ -234,9 +234,9 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 try finishIfDone(db, execution: lease.execution, priority: lease.step.priority, now: now)
             } else if lease.step.stage == .export {
                 // Nothing could be published: the job is failed in the store and says why in its log.
-                try db.execute(sql: "UPDATE executions SET status = 'failed', failure = ?, finished_at = ? WHERE id = ?",
+                try db.execute(sql: "UPDATE executions SET status = \(JobStatus.failed.sqlLiteral), failure = ?, finished_at = ? WHERE id = ?",
                                arguments: [try JSONCoding.encode(failure), now, lease.execution.id])
-                try db.execute(sql: "UPDATE jobs SET status = 'failed', updated_at = ?, finished_at = ? WHERE id = ?",
+                try db.execute(sql: "UPDATE jobs SET status = \(JobStatus.failed.sqlLiteral), updated_at = ?, finished_at = ? WHERE id = ?",
                                arguments: [now, now, lease.job.id])
             } else {
                 // An execution-wide stage failed: publish the failure.
@@ -250,7 +250,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func renewLeases(owner: String, until: Date) throws {
         try write { db in
-            try db.execute(sql: "UPDATE steps SET lease_expires = ? WHERE lease_owner = ? AND status = 'leased'",
+            try db.execute(sql: "UPDATE steps SET lease_expires = ? WHERE lease_owner = ? AND status = \(StepStatus.leased.sqlLiteral)",
                            arguments: [until, owner])
         }
     }
@@ -258,16 +258,16 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public func releaseLeases(owner: String, countAttempt: Bool) throws {
         try write { db in
             try db.execute(sql: """
-                UPDATE steps SET status = 'pending', lease_owner = NULL, lease_expires = NULL,
+                UPDATE steps SET status = \(StepStatus.pending.sqlLiteral), lease_owner = NULL, lease_expires = NULL,
                        attempts = attempts - ?
-                WHERE lease_owner = ? AND status = 'leased'
+                WHERE lease_owner = ? AND status = \(StepStatus.leased.sqlLiteral)
                 """, arguments: [countAttempt ? 0 : 1, owner])
         }
     }
 
     public func leaseOwners() throws -> [String] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM steps WHERE status = 'leased' AND lease_owner IS NOT NULL")
+            try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM steps WHERE status = \(StepStatus.leased.sqlLiteral) AND lease_owner IS NOT NULL")
         }
     }
 
@@ -340,7 +340,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     public func unfinishedJobIDs() throws -> [String] {
         try pool.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY created_at")
+            try String.fetchAll(db, sql: "SELECT id FROM jobs WHERE status IN \([JobStatus.queued, .running].sqlList) ORDER BY created_at")
         }
     }
 
@@ -354,11 +354,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             for stage in Stage.allCases {
                 let row = try Row.fetchOne(db, sql: """
                     SELECT
-                      SUM(status = 'pending' AND not_before <= ?) AS runnable,
-                      SUM(status = 'pending' AND not_before > ?) AS delayed,
-                      SUM(status = 'leased') AS leased,
-                      MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest
-                    FROM steps WHERE stage = ? AND status IN ('pending', 'leased')
+                      SUM(status = \(StepStatus.pending.sqlLiteral) AND not_before <= ?) AS runnable,
+                      SUM(status = \(StepStatus.pending.sqlLiteral) AND not_before > ?) AS delayed,
+                      SUM(status = \(StepStatus.leased.sqlLiteral)) AS leased,
+                      MIN(CASE WHEN status = \(StepStatus.pending.sqlLiteral) THEN created_at END) AS oldest
+                    FROM steps WHERE stage = ? AND status IN \([StepStatus.pending, .leased].sqlList)
                     """, arguments: [now, now, stage.rawValue])
                 let oldest: Date? = row?["oldest"]
                 let runnable: Int = row?["runnable"] ?? 0
@@ -370,7 +370,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             let throughput = try [1, 5, 15].map { minutes in
                 let since = now.addingTimeInterval(-Double(minutes) * 60)
                 let items = try Int.fetchOne(db, sql: """
-                    SELECT COUNT(*) FROM items WHERE status IN ('approved', 'rejected', 'failed') AND updated_at >= ?
+                    SELECT COUNT(*) FROM items WHERE status IN \(ItemStatus.terminal.sqlList) AND updated_at >= ?
                     """, arguments: [since]) ?? 0
                 let finished = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM jobs WHERE finished_at >= ?", arguments: [since]) ?? 0
                 return QueueSummary.Throughput(minutes: minutes, items: items, jobs: finished)
@@ -383,11 +383,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try pool.read { db in
             let ids = Self.jsonList(jobIDs)
             let jobs = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS n, SUM(status IN ('completed', 'failed', 'cancelled')) AS done
+                SELECT COUNT(*) AS n, SUM(status IN \(JobStatus.finished.sqlList)) AS done
                 FROM jobs WHERE id IN (SELECT value FROM json_each(?))
                 """, arguments: [ids])
             let items = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS n, SUM(i.status IN ('approved', 'rejected', 'failed')) AS done
+                SELECT COUNT(*) AS n, SUM(i.status IN \(ItemStatus.terminal.sqlList)) AS done
                 FROM items i JOIN executions e ON e.id = i.execution_id
                 WHERE e.job_id IN (SELECT value FROM json_each(?))
                   AND e.number = (SELECT MAX(number) FROM executions WHERE job_id = e.job_id)
@@ -425,14 +425,14 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     /// was taken by another worker must not be recorded twice.
     private func stillHeld(_ db: Database, _ lease: StepLease) throws -> Bool {
         // The attempt number too: the same process may have re-claimed its own expired step.
-        try Bool.fetchOne(db, sql: "SELECT status = 'leased' AND lease_owner = ? AND attempts = ? FROM steps WHERE id = ?",
+        try Bool.fetchOne(db, sql: "SELECT status = \(StepStatus.leased.sqlLiteral) AND lease_owner = ? AND attempts = ? FROM steps WHERE id = ?",
                           arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
     }
 
     func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {
         try db.execute(sql: """
             INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at)
-            VALUES (?, ?, ?, 'pending', ?, 0, ?, ?)
+            VALUES (?, ?, ?, \(StepStatus.pending.sqlLiteral), ?, 0, ?, ?)
             """, arguments: [execution, item, stage.rawValue, priority, now, now])
     }
 
@@ -465,11 +465,11 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     func releaseQualityBarrier(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
         guard execution.qualityBarrier else { return }
         let generating = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = 'generate'
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = \(Stage.generate.sqlLiteral)
             """, arguments: [execution.id]) ?? 0
         guard generating == 0 else { return }
         let waiting = try Int64.fetchAll(db, sql: """
-            SELECT id FROM items WHERE execution_id = ? AND next_stage = 'quality' ORDER BY idx
+            SELECT id FROM items WHERE execution_id = ? AND next_stage = \(Stage.quality.sqlLiteral) ORDER BY idx
             """, arguments: [execution.id])
         for id in waiting {
             try insertStep(db, execution: execution.id, item: id, stage: .quality, priority: priority, now: now)
@@ -479,7 +479,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     /// Export runs once, when every item of the execution is terminal.
     func finishIfDone(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
         let open = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN ('approved', 'rejected', 'failed')
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
             """, arguments: [execution.id]) ?? 0
         if open == 0 {
             try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)

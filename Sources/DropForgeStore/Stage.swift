@@ -18,6 +18,15 @@ public enum ItemStatus: String, Codable, Sendable, CaseIterable {
     case pending, generated, checked, approved, rejected, failed
 }
 
+/// An item's quality verdict (`qc_status`): what QC said, or what review decided since.
+public enum QCStatus: String, Codable, Sendable, CaseIterable {
+    case passed, rejected
+    /// Published by `review approve` although QC rejected it.
+    case approved
+    /// Taken out of review for good by `review reject`; the item stays rejected.
+    case dismissed
+}
+
 /// Where a step stands in the queue.
 public enum StepStatus: String, Codable, Sendable {
     case pending, leased, done, failed

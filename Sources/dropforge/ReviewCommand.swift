@@ -71,10 +71,10 @@ private func decideEach(_ items: [String], json: Bool, _ decide: (String) throws
 
 private func describe(_ outcome: ReviewQueue.Outcome) -> String {
     switch outcome.action {
-    case "approved": "approved \(outcome.item) → \(outcome.file ?? outcome.folder ?? "")"
-    case "passed": "passed QC: \(outcome.item) (seed \(outcome.seed)) → \(outcome.file ?? outcome.folder ?? "")"
-    case "dismissed": "dismissed \(outcome.item)"
-    default: "still rejected: \(outcome.item) (seed \(outcome.seed)): \(outcome.reason ?? "")"
+    case .approved: "approved \(outcome.item) → \(outcome.file ?? outcome.folder ?? "")"
+    case .passed: "passed QC: \(outcome.item) (seed \(outcome.seed)) → \(outcome.file ?? outcome.folder ?? "")"
+    case .dismissed: "dismissed \(outcome.item)"
+    case .rejected: "still rejected: \(outcome.item) (seed \(outcome.seed)): \(outcome.reason ?? "")"
     }
 }
 

@@ -36,7 +36,7 @@ public struct JobDetail: Encodable, Sendable {
         public var prompt: String
         public var seed: UInt32
         public var size: String
-        public var qc: String?
+        public var qc: QCStatus?
         public var reason: String?
         /// Where the item is published, relative to the root (`results/…/images/NNNN.png`, or
         /// `review/…` for a rejected one); nil while it is not in the outbox.
@@ -127,7 +127,7 @@ public struct JobDetail: Encodable, Sendable {
             }
             for item in execution.items {
                 var line = "  #\(itemFileStem(item.item - 1)) \(item.status.rawValue) \(item.size) seed \(item.seed)"
-                if let qc = item.qc { line += " qc \(qc)" + (item.reason.map { " (\($0))" } ?? "") }
+                if let qc = item.qc { line += " qc \(qc.rawValue)" + (item.reason.map { " (\($0))" } ?? "") }
                 if let error = item.error, item.status == .failed { line += " — \(error)" }
                 lines.append(line)
                 lines.append("        \(item.prompt)")

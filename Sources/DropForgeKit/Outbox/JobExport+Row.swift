@@ -11,7 +11,7 @@ extension JobExport {
         public var prompt: String
         public var seed: UInt32
         /// `passed` or `rejected`; nil when QC did not run on the item.
-        public var qcStatus: String?
+        public var qcStatus: QCStatus?
         public var qcReason: String?
         /// Where the item's image is published, relative to the root: `outbox/results/<execution>/images/NNNN.png`
         /// when approved, `outbox/review/<execution>/NNNN.png` when rejected; nil when it is in neither.
@@ -65,7 +65,7 @@ extension JobExport {
         /// The row's cells, in ``columns`` order: numbers stay numbers, tags are joined by ", ".
         public var cells: [WorkbookWriter.Cell] {
             [.number(Double(item)), .text(execution), .text(status.rawValue), .text(prompt), .number(Double(seed)),
-             .text(qcStatus ?? ""), .text(qcReason ?? ""), .text(path ?? ""), .text(title ?? ""),
+             .text(qcStatus?.rawValue ?? ""), .text(qcReason ?? ""), .text(path ?? ""), .text(title ?? ""),
              .text(description ?? ""), .text(tags.joined(separator: ", ")), .date(created)]
         }
     }

@@ -76,7 +76,7 @@ public struct QualitySummary: Codable, Sendable {
 /// One item in `job.json`, and the sidecar `images/NNNN.json` (DESIGN §1).
 public struct ItemSummary: Codable, Sendable {
     public struct Verdict: Codable, Sendable {
-        public var status: String
+        public var status: QCStatus
         public var reason: String?
         public var checks: [QualityCheckResult]
     }

@@ -189,9 +189,9 @@ public struct ReportPage: Sendable {
     }
 
     private func verdict(_ qc: ItemSummary.Verdict, _ html: inout HTMLWriter) {
-        html.element("div", [("class", "qc \(qc.status)")]) { html in
+        html.element("div", [("class", "qc \(qc.status.rawValue)")]) { html in
             html.element("p") { html in
-                html.element("strong", text: "QC: \(qc.status)")
+                html.element("strong", text: "QC: \(qc.status.rawValue)")
                 if let reason = qc.reason, !reason.isEmpty { html.write(" — " + reason) }
             }
             if !qc.checks.isEmpty {

@@ -8,7 +8,7 @@ import DropForgeStore
 extension ReviewQueue {
     /// Publishes `approved` (status approved, image at `imagePath`) into `results/<execution>/`,
     /// after the metadata stage when the execution runs it; records it; appends to `index.jsonl`.
-    func publish(_ target: ReviewItem, as approved: ItemRecord, action: String, now: Date) throws -> Outcome {
+    func publish(_ target: ReviewItem, as approved: ItemRecord, action: Outcome.Action, now: Date) throws -> Outcome {
         var item = approved
         let settings = try target.execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
         let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
@@ -65,7 +65,7 @@ extension ReviewQueue {
         let path = layout.relativePath(results)
         try publisher.appendIndex(job: target.job.id, execution: target.execution.id, status: .completed, path: path, at: now)
         log.record(.info, job: target.job.id, execution: target.execution.id, item: item.index + 1,
-                   event: "review_\(action)", message: "\(action) in review: \(name(target)) published in \(path)")
+                   event: "review_\(action.rawValue)", message: "\(action.rawValue) in review: \(name(target)) published in \(path)")
         return outcome(target, item, action: action, folder: path)
     }
 
@@ -88,7 +88,7 @@ extension ReviewQueue {
         try appendIndex(target, folder: folder, now: now)
         log.record(.warning, job: target.job.id, execution: target.execution.id, item: item.index + 1,
                    event: "review_retried", message: "still rejected in review: \(name(target)): \(item.qcReason ?? "")")
-        return outcome(target, item, action: "rejected", folder: folder)
+        return outcome(target, item, action: .rejected, folder: folder)
     }
 
     /// Rewrites the execution's published folder (results or failures) for `items`; returns its

@@ -45,12 +45,21 @@ public struct ReviewQueue: Sendable {
 
     /// What a review command did to one item.
     public struct Outcome: Codable, Sendable, Equatable {
+        public enum Action: String, Codable, Sendable {
+            /// `review approve`: published although QC rejected it.
+            case approved
+            /// `review reject`: out of review for good.
+            case dismissed
+            /// `review retry`: QC passed this time; published.
+            case passed
+            /// `review retry`: QC rejected it again; still in review.
+            case rejected
+        }
+
         public var item: String
-        /// `approved`, `dismissed`, `passed` (a retry that passed, now published) or `rejected`
-        /// (a retry that failed again; still in review).
-        public var action: String
+        public var action: Action
         public var status: ItemStatus
-        public var qcStatus: String?
+        public var qcStatus: QCStatus?
         public var reason: String?
         public var seed: UInt32
         /// Where the image is now, relative to the root (nil once dismissed).
@@ -123,10 +132,10 @@ public struct ReviewQueue: Sendable {
             try requireApprovable(target)
             var item = target.item
             item.status = .approved
-            item.qcStatus = "approved"
+            item.qcStatus = .approved
             item.qcReason = "approved in review; QC said: \(target.item.qcReason ?? "rejected")"
             item.imagePath = layout.relativePath(reviewFile(target))
-            return try publish(target, as: item, action: "approved", now: now)
+            return try publish(target, as: item, action: .approved, now: now)
         }
     }
 
@@ -142,7 +151,7 @@ public struct ReviewQueue: Sendable {
             }
             try requireWaiting(target)
             var item = target.item
-            item.qcStatus = "dismissed"
+            item.qcStatus = .dismissed
             item.qcReason = "dismissed in review; QC said: \(target.item.qcReason ?? "rejected")"
             item.imagePath = nil
             for file in reviewFiles(target) { try FileSystem.removeByRename(file, staging: layout.staging) }
@@ -152,7 +161,7 @@ public struct ReviewQueue: Sendable {
             try appendIndex(target, folder: folder, now: now)
             log.record(.info, job: target.job.id, execution: target.execution.id, item: item.index + 1,
                        event: "review_dismissed", message: "dismissed in review: \(name(target))")
-            return outcome(target, item, action: "dismissed", folder: folder)
+            return outcome(target, item, action: .dismissed, folder: folder)
         }
     }
 
@@ -193,10 +202,10 @@ public struct ReviewQueue: Sendable {
             item.attempts += 1
             if passed {
                 item.status = .approved
-                item.qcStatus = "passed"
-                return try publish(target, as: item, action: "passed", now: now)
+                item.qcStatus = .passed
+                return try publish(target, as: item, action: .passed, now: now)
             }
-            item.qcStatus = "rejected"
+            item.qcStatus = .rejected
             return try keepInReview(target, as: item, now: now)
         }
     }
@@ -206,7 +215,7 @@ public struct ReviewQueue: Sendable {
     func requireWaiting(_ target: ReviewItem) throws {
         let item = name(target)
         switch (target.item.status, target.item.qcStatus) {
-        case (.rejected, "dismissed"):
+        case (.rejected, .dismissed):
             throw ReviewRefusal.notWaiting(item: item, why: "it was dismissed")
         case (.rejected, _):
             break
@@ -280,7 +289,7 @@ public struct ReviewQueue: Sendable {
         }
     }
 
-    func outcome(_ target: ReviewItem, _ item: ItemRecord, action: String, folder: String?) -> Outcome {
+    func outcome(_ target: ReviewItem, _ item: ItemRecord, action: Outcome.Action, folder: String?) -> Outcome {
         let plan = try? JSONCoding.decode(ItemPlan.self, from: item.plan)
         return Outcome(item: name(target), action: action, status: item.status, qcStatus: item.qcStatus,
                        reason: item.qcReason, seed: plan?.seed ?? 0, file: item.imagePath, folder: folder)

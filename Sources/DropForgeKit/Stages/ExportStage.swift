@@ -184,7 +184,7 @@ public struct ExportStage: StageRunner {
         for item in items {
             csv.append([String(item.item), item.status.rawValue, item.file ?? "", item.prompt, item.negative,
                         String(item.seed), String(item.width), String(item.height), item.aspectRatio, item.keyword,
-                        item.qc?.status ?? "", item.qc?.reason ?? "", item.title ?? "", item.description ?? "",
+                        item.qc?.status.rawValue ?? "", item.qc?.reason ?? "", item.title ?? "", item.description ?? "",
                         (item.tags ?? []).joined(separator: ", ")])
         }
         return csv.text

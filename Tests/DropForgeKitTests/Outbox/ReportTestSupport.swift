@@ -16,7 +16,7 @@ enum ReportTestSupport {
             item: number, status: status, file: status == .approved ? String(format: "images/%04d.png", number) : nil,
             prompt: number == 1 ? hostilePrompt : "prompt \(number)", negative: "blurry, \"text\"", seed: UInt32(40 + number),
             width: 64, height: 48, aspectRatio: "4:3", keyword: "cat", provider: "local",
-            qc: status == .failed ? nil : .init(status: status == .approved ? "passed" : "rejected",
+            qc: status == .failed ? nil : .init(status: status == .approved ? .passed : .rejected,
                                                 reason: status == .approved ? nil : "image is blank <100%>",
                                                 checks: [QualityCheckResult(check: "decode", passed: true, detail: "ok"),
                                                          QualityCheckResult(check: "blank", passed: status == .approved, detail: "σ=0 & flat")]),

@@ -74,7 +74,7 @@ final class ReviewQueueTests: XCTestCase {
 
         let outcome = try queue.approve("outbox/review/\(mixed)/0001.png")
 
-        XCTAssertEqual(outcome.action, "approved")
+        XCTAssertEqual(outcome.action, .approved)
         XCTAssertEqual(outcome.file, "outbox/results/\(mixed)/images/0001.png")
         XCTAssertEqual(reviewBefore.subtracting(files(review)), ["0001.png", "0001.json"])
         XCTAssertEqual(files(review), ["0003.png", "0003.json"])
@@ -94,7 +94,7 @@ final class ReviewQueueTests: XCTestCase {
         XCTAssertEqual(job.counts, .init(total: 3, approved: 2, rejected: 1, failed: 0))
         XCTAssertEqual(job.items.map(\.status), [.approved, .approved, .rejected])
         XCTAssertEqual(job.items[0].file, "images/0001.png")
-        XCTAssertEqual(job.items[0].qc?.status, "approved")
+        XCTAssertEqual(job.items[0].qc?.status, .approved)
         XCTAssertNotNil(job.items[0].title)
         let sidecar = try JSONCoding.decode(ItemSummary.self, from: Data(contentsOf: images.appendingPathComponent("0001.json")))
         XCTAssertEqual(sidecar.status, .approved)
@@ -106,7 +106,7 @@ final class ReviewQueueTests: XCTestCase {
 
         let stored = try item(mixed, 1)
         XCTAssertEqual(stored.status, .approved)
-        XCTAssertEqual(stored.qcStatus, "approved")
+        XCTAssertEqual(stored.qcStatus, .approved)
         XCTAssertTrue(stored.qcReason?.hasPrefix("approved in review; QC said: blank") == true, stored.qcReason ?? "")
         XCTAssertEqual(stored.imagePath, "outbox/results/\(mixed)/images/0001.png")
         XCTAssertEqual(try runtime.store.job(id: mixed)?.status, .completed)
@@ -161,14 +161,14 @@ final class ReviewQueueTests: XCTestCase {
 
         let outcome = try queue.dismiss("\(mixed)/0003")
 
-        XCTAssertEqual(outcome.action, "dismissed")
+        XCTAssertEqual(outcome.action, .dismissed)
         XCTAssertEqual(files(review), ["0001.png", "0001.json"])
         XCTAssertFalse(try queue.waiting().map(\.item).contains("\(mixed)/0003"))
         let stored = try item(mixed, 3)
         XCTAssertEqual(stored.status, .rejected)
-        XCTAssertEqual(stored.qcStatus, "dismissed")
+        XCTAssertEqual(stored.qcStatus, .dismissed)
         let job = try summary(results)
-        XCTAssertEqual(job.items[2].qc?.status, "dismissed")
+        XCTAssertEqual(job.items[2].qc?.status, .dismissed)
         XCTAssertEqual(job.counts.rejected, 2)
         XCTAssertEqual(files(results.appendingPathComponent("images")), ["0002.png", "0002.json"])
         XCTAssertEqual(try indexLines().count, linesBefore + 1)
@@ -189,12 +189,12 @@ final class ReviewQueueTests: XCTestCase {
 
         let outcome = try queue.retry("\(blank)/0001", regenerate: true, seed: 4242)
 
-        XCTAssertEqual(outcome.action, "rejected")
+        XCTAssertEqual(outcome.action, .rejected)
         XCTAssertEqual(outcome.seed, 4242)
         XCTAssertEqual(files(review), ["0001.png", "0001.json", "0002.png", "0002.json"])
         let sidecar = try JSONCoding.decode(ItemSummary.self, from: Data(contentsOf: review.appendingPathComponent("0001.json")))
         XCTAssertEqual(sidecar.seed, 4242)
-        XCTAssertEqual(sidecar.qc?.status, "rejected")
+        XCTAssertEqual(sidecar.qc?.status, .rejected)
         XCTAssertEqual(sidecar.file, "0001.png")
         let parameters = try PNGCodec.decode(Data(contentsOf: review.appendingPathComponent("0001.png"))).text
             .first { $0.keyword == "parameters" }?.text ?? ""
@@ -216,18 +216,18 @@ final class ReviewQueueTests: XCTestCase {
         let fixed = review.appendingPathComponent("0001.png")
         try FileManager.default.removeItem(at: fixed)
         try FileManager.default.copyItem(at: images.appendingPathComponent("0002.png"), to: fixed)
-        XCTAssertEqual(try queue.retry("\(mixed)/3", regenerate: false).action, "rejected")
+        XCTAssertEqual(try queue.retry("\(mixed)/3", regenerate: false).action, .rejected)
         let linesBefore = try indexLines().count
 
         let outcome = try queue.retry("\(mixed)/1", regenerate: false)
 
-        XCTAssertEqual(outcome.action, "passed")
-        XCTAssertEqual(outcome.qcStatus, "passed")
+        XCTAssertEqual(outcome.action, .passed)
+        XCTAssertEqual(outcome.qcStatus, .passed)
         XCTAssertNil(outcome.reason)
         XCTAssertEqual(files(review), ["0003.png", "0003.json"])
         XCTAssertEqual(files(images), ["0001.png", "0001.json", "0002.png", "0002.json"])
         XCTAssertEqual(try item(mixed, 1).status, .approved)
-        XCTAssertEqual(try item(mixed, 1).qcStatus, "passed")
+        XCTAssertEqual(try item(mixed, 1).qcStatus, .passed)
         XCTAssertEqual(try summary(layout.results.appendingPathComponent(mixed)).counts.approved, 2)
         XCTAssertEqual(try indexLines().count, linesBefore + 1)
     }

@@ -40,7 +40,7 @@ final class JobControlRetryTests: XCTestCase {
         XCTAssertEqual(items.map(\.nextStage), [.metadata, .generate])
         XCTAssertEqual(items.map(\.status), [.checked, .pending])
         XCTAssertEqual(items[0].imagePath, "work/0001.png", "the checkpoint is kept")
-        XCTAssertEqual(items[0].qcStatus, "passed")
+        XCTAssertEqual(items[0].qcStatus, .passed)
         XCTAssertEqual(try fixture.steps("cats.2").map(\.stage), [.metadata, .generate])
         XCTAssertEqual(try fixture.store.job(id: "cats")?.status, .queued)
     }

@@ -115,10 +115,10 @@ final class SQLiteJobStoreRoutingTests: XCTestCase {
 
         var items = try store.items(executionID: "cats")
         XCTAssertEqual(items[0].status, .checked)
-        XCTAssertEqual(items[0].qcStatus, "passed")
+        XCTAssertEqual(items[0].qcStatus, .passed)
         XCTAssertEqual(items[0].nextStage, .metadata)
         XCTAssertEqual(items[1].status, .rejected)
-        XCTAssertEqual(items[1].qcStatus, "rejected")
+        XCTAssertEqual(items[1].qcStatus, .rejected)
         XCTAssertEqual(items[1].qcReason, "blank: flat image")
         XCTAssertEqual(items[1].qcChecks, checkJSON)
         XCTAssertNil(items[1].nextStage)
