@@ -1,19 +1,22 @@
 import Foundation
 
-/// A job to admit at intake: its job row, its first execution, and — when the manifest
-/// could not be admitted — the failure that sends it straight to `failures/`.
+/// A job to admit at intake: its job row and first execution, and the pipeline's decision of
+/// how it starts, which may depend on an earlier job with the same manifest `id`.
 public struct Admission: Sendable {
     public var job: JobRecord
     public var execution: ExecutionRecord
-    public var failure: StageFailure?
-    /// Check the manifest `id` against finished jobs (DESIGN §2 idempotency).
+    /// Look for an earlier, not failed job with the same manifest `id` (DESIGN §2 idempotency).
     public var checkDuplicate: Bool
+    /// Given that earlier job's id (nil: none, or not looked for), the failure the new job is
+    /// published with (nil: none) and the stage it is queued at.
+    public var decide: @Sendable (_ duplicateOf: String?) -> (failure: StageFailure?, start: Stage)
 
-    public init(job: JobRecord, execution: ExecutionRecord, failure: StageFailure?, checkDuplicate: Bool) {
+    public init(job: JobRecord, execution: ExecutionRecord, checkDuplicate: Bool,
+                decide: @escaping @Sendable (_ duplicateOf: String?) -> (failure: StageFailure?, start: Stage)) {
         self.job = job
         self.execution = execution
-        self.failure = failure
         self.checkDuplicate = checkDuplicate
+        self.decide = decide
     }
 }
 
@@ -37,20 +40,6 @@ public struct StepLease: Sendable {
         self.execution = execution
         self.item = item
     }
-}
-
-/// What a finished step produced; the store records it and queues what comes next.
-public enum StepOutcome: Sendable {
-    /// parameters: the execution's items, in order.
-    case expanded([Data])
-    /// generate: the image under `.dropforge/work/` and its perceptual hash.
-    case generated(imagePath: String, dhash: Int64)
-    /// quality: the verdict and the per-check results (JSON).
-    case checked(passed: Bool, reason: String?, checks: Data)
-    /// metadata: title/description/tags (JSON) and the image with them embedded.
-    case described(metadata: Data, imagePath: String)
-    /// export: the execution's folder is in the outbox.
-    case published(status: JobStatus, outboxPath: String)
 }
 
 /// What `cancel(jobID:)` did.
@@ -104,35 +93,49 @@ public struct QueueSummary: Sendable, Codable, Equatable {
 /// The store behind the pipeline (DESIGN §7): the queue of steps with their leases, and the
 /// record of jobs, executions, items and events. SQLite is the embedded default; the protocol
 /// is the seam where a shared PostgreSQL store can go when one machine is not enough.
-public protocol JobStore: AnyObject, Sendable {
-    // Intake
-    func job(claimFile: String) throws -> JobRecord?
-    func admit(_ admission: Admission) throws -> AdmissionResult
+///
+/// It is made of roles, so that a part of dropforge that only reads, or only reviews, says so
+/// in its type. The store stores: what follows a step is decided by the pipeline's stage graph
+/// and handed over as a ``StepTransition``.
+public protocol JobStore: IntakeStore, StepQueue, JobControlStore, ReviewStore, JobReader, EventJournal {}
 
-    // The queue
+/// Intake: one job per claimed manifest file.
+public protocol IntakeStore: AnyObject, Sendable {
+    func job(claimFile: String) throws -> JobRecord?
+    /// Inserts the job, its execution and its first step in one transaction, unless the claim
+    /// file already has a job.
+    func admit(_ admission: Admission) throws -> AdmissionResult
+}
+
+/// The queue of steps and their leases.
+public protocol StepQueue: AnyObject, Sendable {
     func claimStep(stage: Stage, owner: String, leaseSeconds: TimeInterval, now: Date) throws -> StepLease?
-    func complete(_ lease: StepLease, with outcome: StepOutcome, now: Date) throws
-    /// A failed attempt: `retryAt` re-queues it (transient error), `nil` fails it for good.
-    func fail(_ lease: StepLease, failure: StageFailure, retryAt: Date?, now: Date) throws
+    /// Closes the leased step and applies what follows it, in one transaction; nothing when the
+    /// lease is no longer held, and only the close when the execution was cancelled meanwhile.
+    func finish(_ lease: StepLease, _ transition: StepTransition, now: Date) throws
     func renewLeases(owner: String, until: Date) throws
     /// Give back what `owner` holds. `countAttempt` is false on a graceful stop.
     func releaseLeases(owner: String, countAttempt: Bool) throws
     func leaseOwners() throws -> [String]
+    /// Steps `owner` holds whose execution was cancelled: its workers abort them.
+    func cancelledLeases(owner: String) throws -> [Int64]
+}
 
-    // Job control (DESIGN §4)
+/// Job control (DESIGN §4): cancel, new executions, delete.
+public protocol JobControlStore: AnyObject, Sendable {
     /// Cancels the job's unfinished executions in one transaction: waiting steps are closed at
     /// once, running ones are aborted by their workers, and export publishes what was made.
     func cancel(jobID: String, now: Date) throws -> CancelOutcome
-    /// Steps `owner` holds whose execution was cancelled: its workers abort them.
-    func cancelledLeases(owner: String) throws -> [Int64]
-    /// Adds an execution to a finished job (retry, rerun): its items start at their
-    /// `nextStage`; with no items it starts at `parameters` (or at export when it has a failure).
-    func addExecution(_ execution: ExecutionRecord, items: [ItemRecord], priority: Int, now: Date) throws
+    /// Adds an execution to a finished job (retry, rerun) and applies `start`: its items and
+    /// first steps, as the stage graph sets them out.
+    func addExecution(_ execution: ExecutionRecord, start: [RoutingEffect], priority: Int, now: Date) throws
     /// Removes a finished job with its executions, items, steps and events. Returns the
     /// executions that were removed, so their folders can go too.
     func delete(jobID: String) throws -> [ExecutionRecord]
+}
 
-    // Review queue
+/// The review queue.
+public protocol ReviewStore: AnyObject, Sendable {
     /// Rejected items of published executions (of one job when `jobID` is set) that were not
     /// dismissed, oldest execution first: the candidates for `review list`.
     func reviewItems(jobID: String?) throws -> [ReviewItem]
@@ -144,8 +147,10 @@ public protocol JobStore: AnyObject, Sendable {
     /// item's status or QC status is no longer `original`'s (another review got there first).
     func recordReview(_ item: ItemRecord, replacing original: ItemRecord, publication: ReviewPublication?,
                       now: Date) throws -> Bool
+}
 
-    // Reading
+/// Reading jobs and the queue: `jobs`, `status`, `drain`'s progress.
+public protocol JobReader: AnyObject, Sendable {
     func jobs(matching filter: JobFilter) throws -> [JobRecord]
     func job(id: String) throws -> JobRecord?
     func executions(jobID: String) throws -> [ExecutionRecord]
@@ -158,8 +163,10 @@ public protocol JobStore: AnyObject, Sendable {
     /// Jobs finished and items done among `jobIDs` (items of each job's newest execution).
     func progress(jobIDs: [String]) throws -> DrainProgress
     func recentFailures(limit: Int) throws -> [JobRecord]
+}
 
-    // Events
+/// The job logs (DESIGN §1: `logs/<job>.jsonl` is written from here too).
+public protocol EventJournal: AnyObject, Sendable {
     func append(_ event: EventRecord) throws
     func events(jobID: String, after id: Int64) throws -> [EventRecord]
 }

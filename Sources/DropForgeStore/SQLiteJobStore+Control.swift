@@ -46,32 +46,18 @@ extension SQLiteJobStore {
         }
     }
 
-    public func addExecution(_ execution: ExecutionRecord, items: [ItemRecord], priority: Int, now: Date) throws {
+    public func addExecution(_ execution: ExecutionRecord, start: [RoutingEffect], priority: Int, now: Date) throws {
         try write { db in
             guard let job = try JobRecord.fetchOne(db, key: execution.jobID) else { throw ExecutionRefusal.notFound }
             guard job.status.isFinished else { throw ExecutionRefusal.notFinished(job.status) }
             try execution.insert(db)
-            try db.execute(sql: "UPDATE jobs SET status = \(JobStatus.queued.sqlLiteral), updated_at = ?, finished_at = NULL WHERE id = ?",
-                           arguments: [now, job.id])
-            if execution.failure != nil {
-                try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
-                return
+            try db.execute(sql: """
+                UPDATE jobs SET status = \(JobStatus.queued.sqlLiteral), updated_at = ?, finished_at = NULL WHERE id = ?
+                """, arguments: [now, job.id])
+            let context = RoutingContext(execution: execution, jobID: job.id, priority: priority)
+            for effect in start {
+                try apply(effect, db, context, now: now)
             }
-            if items.isEmpty {
-                try insertStep(db, execution: execution.id, item: nil, stage: .parameters, priority: priority, now: now)
-                return
-            }
-            for var item in items {
-                item.id = nil
-                item.executionID = execution.id
-                try item.insert(db)
-                guard let stage = item.nextStage else { continue }
-                // Quality behind the barrier starts once no item is being generated any more.
-                if stage == .quality && execution.qualityBarrier { continue }
-                try insertStep(db, execution: execution.id, item: item.id, stage: stage, priority: priority, now: now)
-            }
-            try releaseQualityBarrier(db, execution: execution, priority: priority, now: now)
-            try finishIfDone(db, execution: execution, priority: priority, now: now)
         }
     }
 

@@ -70,27 +70,19 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 || JobRecord.exists(db, key: admission.job.id) {
                 return .alreadyKnown
             }
-            var failure = admission.failure
             var duplicateOf: String?
-            if failure == nil, admission.checkDuplicate, let manifestID = admission.job.manifestID {
+            if admission.checkDuplicate, let manifestID = admission.job.manifestID {
                 duplicateOf = try String.fetchOne(db, sql: """
-                    SELECT id FROM jobs WHERE manifest_id = ? AND status <> \(JobStatus.failed.sqlLiteral) ORDER BY created_at LIMIT 1
+                    SELECT id FROM jobs WHERE manifest_id = ? AND status <> \(JobStatus.failed.sqlLiteral)
+                    ORDER BY created_at LIMIT 1
                     """, arguments: [manifestID])
-                if let earlier = duplicateOf {
-                    failure = StageFailure(
-                        stage: "intake", code: "duplicate",
-                        message: "manifest id '\(manifestID)' already produced job \(earlier); add `force: true` to run it again",
-                        at: admission.job.createdAt)
-                }
             }
+            let (failure, start) = admission.decide(duplicateOf)
             try admission.job.insert(db)
             var execution = admission.execution
-            if let failure {
-                execution.failure = try JSONCoding.encode(failure)
-            }
+            execution.failure = try failure.map { try JSONCoding.encode($0) }
             try execution.insert(db)
-            let first: Stage = failure == nil ? .parameters : .export
-            try insertStep(db, execution: execution.id, item: nil, stage: first,
+            try insertStep(db, execution: execution.id, item: nil, stage: start,
                            priority: admission.job.priority, now: admission.job.createdAt)
             return .admitted(duplicateOf: duplicateOf)
         }
@@ -140,110 +132,14 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func complete(_ lease: StepLease, with outcome: StepOutcome, now: Date) throws {
+    public func finish(_ lease: StepLease, _ transition: StepTransition, now: Date) throws {
         try write { db in
             guard try stillHeld(db, lease) else { return }
             if try closeIfCancelled(db, lease, now: now) { return }
-            try db.execute(sql: """
-                UPDATE steps SET status = \(StepStatus.done.sqlLiteral), finished_at = ?, lease_owner = NULL, lease_expires = NULL
-                WHERE id = ?
-                """, arguments: [now, lease.step.id])
-            let execution = lease.execution
-            switch outcome {
-            case .expanded(let plans):
-                for (index, plan) in plans.enumerated() {
-                    var item = ItemRecord(
-                        id: nil, executionID: execution.id, index: index, plan: plan, status: .pending,
-                        nextStage: .generate, imagePath: nil, dhash: nil, qcStatus: nil, qcReason: nil,
-                        qcChecks: nil, metadata: nil, attempts: 0, lastError: nil, updatedAt: now)
-                    try item.insert(db)
-                    try insertStep(db, execution: execution.id, item: item.id, stage: .generate,
-                                   priority: lease.step.priority, now: now)
-                }
-                try finishIfDone(db, execution: execution, priority: lease.step.priority, now: now)
-            case .generated(let path, let dhash):
-                guard var item = lease.item else { return }
-                item.imagePath = path
-                item.dhash = dhash
-                item.status = .generated
-                item.attempts = lease.step.attempts
-                item.lastError = nil
-                try advance(db, item: &item, after: .generate, execution: execution,
-                            priority: lease.step.priority, now: now)
-            case .checked(let passed, let reason, let checks):
-                guard var item = lease.item else { return }
-                item.qcStatus = passed ? .passed : .rejected
-                item.qcReason = reason
-                item.qcChecks = checks
-                if passed {
-                    item.status = .checked
-                    try advance(db, item: &item, after: .quality, execution: execution,
-                                priority: lease.step.priority, now: now)
-                } else {
-                    item.status = .rejected
-                    item.nextStage = nil
-                    item.updatedAt = now
-                    try item.update(db)
-                    try finishIfDone(db, execution: execution, priority: lease.step.priority, now: now)
-                }
-            case .described(let metadata, let path):
-                guard var item = lease.item else { return }
-                item.metadata = metadata
-                item.imagePath = path
-                try advance(db, item: &item, after: .metadata, execution: execution,
-                            priority: lease.step.priority, now: now)
-            case .published(let status, let path):
-                try db.execute(sql: """
-                    UPDATE executions SET status = ?, outbox_path = ?, finished_at = ? WHERE id = ?
-                    """, arguments: [status.rawValue, path, now, execution.id])
-                try db.execute(sql: """
-                    UPDATE jobs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?
-                    """, arguments: [status.rawValue, now, now, lease.job.id])
-            }
-        }
-    }
-
-    public func fail(_ lease: StepLease, failure: StageFailure, retryAt: Date?, now: Date) throws {
-        try write { db in
-            guard try stillHeld(db, lease) else { return }
-            if try closeIfCancelled(db, lease, now: now) { return }
-            let message = "\(failure.code): \(failure.message)"
-            if let retryAt {
-                try db.execute(sql: """
-                    UPDATE steps SET status = \(StepStatus.pending.sqlLiteral), not_before = ?, lease_owner = NULL,
-                           lease_expires = NULL, last_error = ? WHERE id = ?
-                    """, arguments: [retryAt, message, lease.step.id])
-                if let itemID = lease.item?.id {
-                    try db.execute(sql: "UPDATE items SET attempts = ?, last_error = ?, updated_at = ? WHERE id = ?",
-                                   arguments: [lease.step.attempts, message, now, itemID])
-                }
-                return
-            }
-            try db.execute(sql: """
-                UPDATE steps SET status = \(StepStatus.failed.sqlLiteral), finished_at = ?, lease_owner = NULL,
-                       lease_expires = NULL, last_error = ? WHERE id = ?
-                """, arguments: [now, message, lease.step.id])
-            if var item = lease.item {
-                item.status = .failed
-                item.nextStage = nil
-                item.attempts = lease.step.attempts
-                item.lastError = message
-                item.updatedAt = now
-                try item.update(db)
-                try releaseQualityBarrier(db, execution: lease.execution, priority: lease.step.priority, now: now)
-                try finishIfDone(db, execution: lease.execution, priority: lease.step.priority, now: now)
-            } else if lease.step.stage == .export {
-                // Nothing could be published: the job is failed in the store and says why in its log.
-                try db.execute(sql: "UPDATE executions SET status = \(JobStatus.failed.sqlLiteral), failure = ?, finished_at = ? WHERE id = ?",
-                               arguments: [try JSONCoding.encode(failure), now, lease.execution.id])
-                try db.execute(sql: "UPDATE jobs SET status = \(JobStatus.failed.sqlLiteral), updated_at = ?, finished_at = ? WHERE id = ?",
-                               arguments: [now, now, lease.job.id])
-            } else {
-                // An execution-wide stage failed: publish the failure.
-                try db.execute(sql: "UPDATE executions SET failure = ? WHERE id = ?",
-                               arguments: [try JSONCoding.encode(failure), lease.execution.id])
-                try insertStep(db, execution: lease.execution.id, item: nil, stage: .export,
-                               priority: lease.step.priority, now: now)
+            try close(db, lease.step, transition.close, now: now)
+            let context = RoutingContext(execution: lease.execution, jobID: lease.job.id, priority: lease.step.priority)
+            for effect in transition.effects {
+                try apply(effect, db, context, now: now)
             }
         }
     }
@@ -416,73 +312,6 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     public func events(jobID: String, after id: Int64) throws -> [EventRecord] {
         try pool.read { db in
             try EventRecord.filter(EventRecord.Columns.job == jobID && EventRecord.Columns.id > id).order(EventRecord.Columns.id).fetchAll(db)
-        }
-    }
-
-    // MARK: Routing
-
-    /// A lease is only honoured while this owner still holds it: a step whose lease expired and
-    /// was taken by another worker must not be recorded twice.
-    private func stillHeld(_ db: Database, _ lease: StepLease) throws -> Bool {
-        // The attempt number too: the same process may have re-claimed its own expired step.
-        try Bool.fetchOne(db, sql: "SELECT status = \(StepStatus.leased.sqlLiteral) AND lease_owner = ? AND attempts = ? FROM steps WHERE id = ?",
-                          arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
-    }
-
-    func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at)
-            VALUES (?, ?, ?, \(StepStatus.pending.sqlLiteral), ?, 0, ?, ?)
-            """, arguments: [execution, item, stage.rawValue, priority, now, now])
-    }
-
-    /// Moves an item past `stage`: to the next enabled stage, or to `approved`.
-    private func advance(_ db: Database, item: inout ItemRecord, after stage: Stage, execution: ExecutionRecord,
-                         priority: Int, now: Date) throws {
-        var next: Stage?
-        if stage == .generate, execution.qualityEnabled {
-            next = .quality
-        } else if stage != .metadata, execution.metadataEnabled {
-            next = .metadata
-        }
-        item.nextStage = next
-        if next == nil { item.status = .approved }
-        item.updatedAt = now
-        try item.update(db)
-        if let next {
-            if next == .quality && execution.qualityBarrier {
-                try releaseQualityBarrier(db, execution: execution, priority: priority, now: now)
-            } else {
-                try insertStep(db, execution: execution.id, item: item.id, stage: next, priority: priority, now: now)
-            }
-        } else {
-            try finishIfDone(db, execution: execution, priority: priority, now: now)
-        }
-    }
-
-    /// With the duplicate check on, quality starts only once no item is still being generated,
-    /// so every item is compared against the same set of earlier items.
-    func releaseQualityBarrier(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
-        guard execution.qualityBarrier else { return }
-        let generating = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = \(Stage.generate.sqlLiteral)
-            """, arguments: [execution.id]) ?? 0
-        guard generating == 0 else { return }
-        let waiting = try Int64.fetchAll(db, sql: """
-            SELECT id FROM items WHERE execution_id = ? AND next_stage = \(Stage.quality.sqlLiteral) ORDER BY idx
-            """, arguments: [execution.id])
-        for id in waiting {
-            try insertStep(db, execution: execution.id, item: id, stage: .quality, priority: priority, now: now)
-        }
-    }
-
-    /// Export runs once, when every item of the execution is terminal.
-    func finishIfDone(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
-        let open = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
-            """, arguments: [execution.id]) ?? 0
-        if open == 0 {
-            try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
         }
     }
 }

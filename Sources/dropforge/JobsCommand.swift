@@ -17,7 +17,7 @@ struct Jobs: ParsableCommand {
 }
 
 /// Finds a job by its id, one of its execution ids, or a unique prefix of an id.
-func findJob(_ id: String, in store: JobStore) throws -> JobRecord {
+func findJob(_ id: String, in store: JobReader) throws -> JobRecord {
     if let job = try store.job(id: id) { return job }
     if let dot = id.lastIndex(of: "."), Int(id[id.index(after: dot)...]) != nil,
        let job = try store.job(id: String(id[..<dot])) {

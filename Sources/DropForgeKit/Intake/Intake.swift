@@ -15,13 +15,13 @@ import DropForgeStore
 public final class Intake: @unchecked Sendable {
     private let layout: RootLayout
     private let config: DropforgeConfig
-    private let store: JobStore
+    private let store: IntakeStore
     private let log: EventLog
     private let scanner: InboxScanner
     private var tracker: SettleTracker
     private let lock = NSLock()
 
-    public init(layout: RootLayout, config: DropforgeConfig, store: JobStore, log: EventLog) {
+    public init(layout: RootLayout, config: DropforgeConfig, store: IntakeStore, log: EventLog) {
         self.layout = layout
         self.config = config
         self.store = store

@@ -58,7 +58,7 @@ public struct JobDetail: Encodable, Sendable {
         case job, name, manifest, manifestID = "manifest_id", status, created, finished, executions
     }
 
-    public static func load(_ job: JobRecord, from store: JobStore, prices: [String: ModelPrice] = [:]) throws -> JobDetail {
+    public static func load(_ job: JobRecord, from store: JobReader, prices: [String: ModelPrice] = [:]) throws -> JobDetail {
         let executions = try store.executions(jobID: job.id).map { execution -> Execution in
             let items = try store.items(executionID: execution.id)
             let steps = try store.steps(executionID: execution.id)

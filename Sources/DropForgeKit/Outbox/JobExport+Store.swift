@@ -6,7 +6,7 @@ extension JobExport {
     /// Reads `job` and all its executions from the store. Reading the store rather than the
     /// published `job.json` files lets a job be exported while it still runs, and after its
     /// outbox folders were moved away.
-    public static func load(_ job: JobRecord, from store: JobStore) throws -> JobExport {
+    public static func load(_ job: JobRecord, from store: JobReader) throws -> JobExport {
         let executions = try store.executions(jobID: job.id).sorted { $0.number < $1.number }
         guard let latest = executions.last else {
             throw StageFailure(stage: "export", code: .noExecution, message: "job \(job.id) has no execution in the store")

@@ -11,11 +11,11 @@ import DropForgeStore
 public final class EventLog: @unchecked Sendable {
     public enum Level: String, Sendable { case debug, info, warning, error }
 
-    private let store: JobStore
+    private let store: EventJournal
     private let layout: RootLayout
     private let logger: Logger
 
-    public init(store: JobStore, layout: RootLayout, logger: Logger = Logger(label: "dropforge")) {
+    public init(store: EventJournal, layout: RootLayout, logger: Logger = Logger(label: "dropforge")) {
         self.store = store
         self.layout = layout
         self.logger = logger

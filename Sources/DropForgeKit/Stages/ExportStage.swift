@@ -9,14 +9,14 @@ import DropForgeStore
 public struct ExportStage: StageRunner {
     public let stage = Stage.export
     let layout: RootLayout
-    let store: JobStore
+    let store: JobReader
     let log: EventLog
     let publisher: OutboxPublisher
     let maxAttempts: Int
     let cards: CardExport
     let prices: [String: ModelPrice]
 
-    public init(layout: RootLayout, store: JobStore, log: EventLog, maxAttempts: Int, limits: Limits = Limits(),
+    public init(layout: RootLayout, store: JobReader, log: EventLog, maxAttempts: Int, limits: Limits = Limits(),
                 prices: [String: ModelPrice] = [:]) {
         self.prices = prices
         self.layout = layout

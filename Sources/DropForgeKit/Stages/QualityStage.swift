@@ -8,7 +8,7 @@ import DropForgeStore
 public struct QualityStage: StageRunner {
     public let stage = Stage.quality
     let layout: RootLayout
-    let store: JobStore
+    let store: JobReader
     let limits: PNGLimits
     let providers: ProviderRegistry?
     let writers: RemoteWriters
@@ -18,7 +18,7 @@ public struct QualityStage: StageRunner {
     /// dHash distance (of 64 bits) at or below which two images count as duplicates.
     public static let duplicateDistance = 5
 
-    public init(layout: RootLayout, store: JobStore, limits: PNGLimits, providers: ProviderRegistry? = nil) {
+    public init(layout: RootLayout, store: JobReader, limits: PNGLimits, providers: ProviderRegistry? = nil) {
         self.layout = layout
         self.store = store
         self.limits = limits

@@ -1,0 +1,16 @@
+import Foundation
+import DropForgeStore
+
+/// What a finished step produced. The stage graph turns it into the store's next writes.
+public enum StepOutcome: Sendable {
+    /// parameters: the execution's items, in order.
+    case expanded([Data])
+    /// generate: the image under `.dropforge/work/` and its perceptual hash.
+    case generated(imagePath: String, dhash: Int64)
+    /// quality: the verdict and the per-check results (JSON).
+    case checked(passed: Bool, reason: String?, checks: Data)
+    /// metadata: title/description/tags (JSON) and the image with them embedded.
+    case described(metadata: Data, imagePath: String)
+    /// export: the execution's folder is in the outbox.
+    case published(status: JobStatus, outboxPath: String)
+}

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+import DropForgeCore
+
+/// Applying a ``StepTransition``: the SQL behind each ``RoutingEffect``. Which effects a step
+/// leads to is the stage graph's decision (DropForgeKit); nothing here chooses a stage.
+extension SQLiteJobStore {
+    /// What every effect of one transition needs to know about where it happens.
+    struct RoutingContext {
+        var execution: ExecutionRecord
+        var jobID: String
+        var priority: Int
+    }
+
+    /// A lease is only honoured while this owner still holds it: a step whose lease expired and
+    /// was taken by another worker must not be recorded twice.
+    func stillHeld(_ db: Database, _ lease: StepLease) throws -> Bool {
+        // The attempt number too: the same process may have re-claimed its own expired step.
+        try Bool.fetchOne(db, sql: """
+            SELECT status = \(StepStatus.leased.sqlLiteral) AND lease_owner = ? AND attempts = ? FROM steps WHERE id = ?
+            """, arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
+    }
+
+    func close(_ db: Database, _ step: StepRecord, _ close: StepTransition.Close, now: Date) throws {
+        switch close {
+        case .done:
+            try db.execute(sql: """
+                UPDATE steps SET status = \(StepStatus.done.sqlLiteral), finished_at = ?, lease_owner = NULL, lease_expires = NULL
+                WHERE id = ?
+                """, arguments: [now, step.id])
+        case .retry(let notBefore, let error):
+            try db.execute(sql: """
+                UPDATE steps SET status = \(StepStatus.pending.sqlLiteral), not_before = ?, lease_owner = NULL,
+                       lease_expires = NULL, last_error = ? WHERE id = ?
+                """, arguments: [notBefore, error, step.id])
+        case .failed(let error):
+            try db.execute(sql: """
+                UPDATE steps SET status = \(StepStatus.failed.sqlLiteral), finished_at = ?, lease_owner = NULL,
+                       lease_expires = NULL, last_error = ? WHERE id = ?
+                """, arguments: [now, error, step.id])
+        }
+    }
+
+    func apply(_ effect: RoutingEffect, _ db: Database, _ context: RoutingContext, now: Date) throws {
+        let execution = context.execution
+        switch effect {
+        case .updateItem(let item):
+            try item.update(db)
+        case .insertItem(var item, let stage):
+            try item.insert(db)
+            if let stage { try insertStep(db, execution: execution.id, item: item.id, stage: stage, priority: context.priority, now: now) }
+        case .queue(let stage, let itemID):
+            try insertStep(db, execution: execution.id, item: itemID, stage: stage, priority: context.priority, now: now)
+        case .releaseQualityBarrier:
+            try releaseQualityBarrier(db, execution: execution, priority: context.priority, now: now)
+        case .exportWhenItemsFinished:
+            try exportWhenItemsFinished(db, execution: execution, priority: context.priority, now: now)
+        case .recordFailure(let failure):
+            try db.execute(sql: "UPDATE executions SET failure = ? WHERE id = ?", arguments: [failure, execution.id])
+        case .publish(let status, let path):
+            try db.execute(sql: "UPDATE executions SET status = ?, outbox_path = ?, finished_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, path, now, execution.id])
+            try db.execute(sql: "UPDATE jobs SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+                           arguments: [status.rawValue, now, now, context.jobID])
+        case .failExecution(let failure):
+            try db.execute(sql: """
+                UPDATE executions SET status = \(JobStatus.failed.sqlLiteral), failure = ?, finished_at = ? WHERE id = ?
+                """, arguments: [failure, now, execution.id])
+            try db.execute(sql: """
+                UPDATE jobs SET status = \(JobStatus.failed.sqlLiteral), updated_at = ?, finished_at = ? WHERE id = ?
+                """, arguments: [now, now, context.jobID])
+        }
+    }
+
+    func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at)
+            VALUES (?, ?, ?, \(StepStatus.pending.sqlLiteral), ?, 0, ?, ?)
+            """, arguments: [execution, item, stage.rawValue, priority, now, now])
+    }
+
+    /// See ``RoutingEffect/releaseQualityBarrier``.
+    private func releaseQualityBarrier(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
+        let generating = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = \(Stage.generate.sqlLiteral)
+            """, arguments: [execution.id]) ?? 0
+        guard generating == 0 else { return }
+        let waiting = try Int64.fetchAll(db, sql: """
+            SELECT id FROM items WHERE execution_id = ? AND next_stage = \(Stage.quality.sqlLiteral) ORDER BY idx
+            """, arguments: [execution.id])
+        for id in waiting {
+            try insertStep(db, execution: execution.id, item: id, stage: .quality, priority: priority, now: now)
+        }
+    }
+
+    /// See ``RoutingEffect/exportWhenItemsFinished``.
+    private func exportWhenItemsFinished(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
+        let open = try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
+            """, arguments: [execution.id]) ?? 0
+        if open == 0 {
+            try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
+        }
+    }
+}
