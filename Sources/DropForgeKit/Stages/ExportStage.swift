@@ -118,7 +118,7 @@ public struct ExportStage: StageRunner {
             try writeImages(of: zip(items, published).filter { $0.0.status == .approved }, into: folder,
                             png: formats.contains(.png))
             if formats.contains(.csv) {
-                try FileSystem.writeAtomically(Data(Self.itemsCSV(published).utf8), to: folder.appendingPathComponent("items.csv"))
+                try FileSystem.writeAtomically(Data(CSVWriter.items(published).utf8), to: folder.appendingPathComponent("items.csv"))
             }
             if formats.contains(.xlsx) {
                 try JobExport(summary: jobSummary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
@@ -175,18 +175,5 @@ public struct ExportStage: StageRunner {
         var data = try JSONCoding.encode(value, pretty: true)
         data.append(0x0A)
         try FileSystem.writeAtomically(data, to: url)
-    }
-
-    /// `items.csv`: one row per item (also rewritten by the review queue).
-    static func itemsCSV(_ items: [ItemSummary]) -> String {
-        var csv = CSVWriter(header: ["item", "status", "file", "prompt", "negative", "seed", "width", "height",
-                                     "aspect_ratio", "keyword", "qc_status", "qc_reason", "title", "description", "tags"])
-        for item in items {
-            csv.append([String(item.item), item.status.rawValue, item.file ?? "", item.prompt, item.negative,
-                        String(item.seed), String(item.width), String(item.height), item.aspectRatio, item.keyword,
-                        item.qc?.status.rawValue ?? "", item.qc?.reason ?? "", item.title ?? "", item.description ?? "",
-                        (item.tags ?? []).joined(separator: ", ")])
-        }
-        return csv.text
     }
 }

@@ -1,15 +1,6 @@
 import Foundation
 
-/// What a model costs, in US dollars per million tokens (`prices:` in `config/dropforge.yaml`).
-public struct ModelPrice: Codable, Sendable, Equatable {
-    public var input: Double
-    public var output: Double
-
-    public init(input: Double, output: Double) {
-        self.input = input
-        self.output = output
-    }
-
+extension ModelPrice {
     /// The cost of `usage`.
     public func cost(of usage: TokenUsage) -> Double {
         (Double(usage.promptTokens) * input + Double(usage.completionTokens) * output) / 1_000_000

@@ -148,7 +148,7 @@ extension ReviewQueue {
         }
         if wanted("items.json", .json) { try writeJSON(summary.items, to: folder.appendingPathComponent("items.json")) }
         if wanted("items.csv", .csv) {
-            try FileSystem.writeAtomically(Data(ExportStage.itemsCSV(summary.items).utf8), to: folder.appendingPathComponent("items.csv"))
+            try FileSystem.writeAtomically(Data(CSVWriter.items(summary.items).utf8), to: folder.appendingPathComponent("items.csv"))
         }
         if wanted("items.xlsx", .xlsx) {
             try JobExport(summary: summary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
