@@ -40,14 +40,48 @@ public struct ExportStage: StageRunner {
         }
     }
 
+    /// Everything one publication writes, gathered before any file is written.
+    private struct Publication {
+        var job: JobRecord
+        var execution: ExecutionRecord
+        var settings: JobSettings?
+        var items: [ItemRecord]
+        /// `job.json`, with each item's published `file` set.
+        var summary: JobSummary
+        var failure: StageFailure?
+        var status: JobStatus
+        var isCard: Bool
+        /// Items of a cancelled execution whose images are published anyway (partial work).
+        var partial: [Int]
+        /// On the last-resort path only `failures/` with `error.json` is written.
+        var lastResort: Bool
+
+        var formats: Set<JobSettings.ExportFormat> { Set(settings?.export.formats ?? [.png, .csv, .json]) }
+    }
+
     /// Publishes the execution; `failing` publishes only `failures/<execution>/` with that error.
     private func publish(_ lease: StepLease, failing: StageFailure?) throws -> StepOutcome {
+        var publication = try gather(lease, failing: failing)
+        if publication.summary.counts.rejected > 0 { try publishReview(publication) }
+        let parent = publication.failure == nil ? layout.results : layout.failures
+        let destination = try publisher.publishFolder(named: publication.execution.id, into: parent) { folder in
+            try copyManifest(of: publication.job, to: folder.appendingPathComponent("manifest.\(publication.job.manifestExt)"))
+            if publication.failure != nil {
+                try writeFailure(publication, into: folder)
+            } else {
+                try writeResults(&publication, into: folder)
+            }
+        }
+        return try finish(publication, at: destination)
+    }
+
+    /// Reads the execution's items and decides its status and `job.json`.
+    private func gather(_ lease: StepLease, failing: StageFailure?) throws -> Publication {
         let job = lease.job
         let execution = lease.execution
         let settings = execution.settings.flatMap { try? JSONCoding.decode(JobSettings.self, from: $0) }
         let items = failing == nil ? try store.items(executionID: execution.id) : []
         let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local", prices: prices) }
-        let summaries = described.map(\.summary)
         let counts = JobSummary.Counts(items: items)
         var failure = try failing ?? execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) }
         if failure == nil {
@@ -57,26 +91,14 @@ public struct ExportStage: StageRunner {
         let status: JobStatus = failure == nil ? .completed : cancelled ? .cancelled : .failed
         let isCard = job.kind == JobSettings.Kind.card.rawValue
 
-        if counts.rejected > 0 {
-            try publisher.publishFolder(named: execution.id, into: layout.review) { folder in
-                for (item, entry) in zip(items, summaries) where item.status == .rejected {
-                    let file = folder.appendingPathComponent("\(itemFileStem(item.index)).png")
-                    if isCard { try cards.writeReview(of: item, to: file) } else { try copyImage(of: item, to: file) }
-                    var sidecar = entry
-                    sidecar.file = "\(itemFileStem(item.index)).png"
-                    try write(sidecar, to: folder.appendingPathComponent("\(itemFileStem(item.index)).json"))
-                }
-            }
-        }
-
-        let steps = try store.steps(executionID: execution.id)
-        var published = summaries
+        var published = described.map(\.summary)
         // A cancelled job keeps its partial work: every image made so far, rejected ones aside.
-        let partial = cancelled ? Set(items.indices.filter { items[$0].status != .rejected && items[$0].imagePath != nil }) : []
+        let partial = cancelled ? items.indices.filter { items[$0].status != .rejected && items[$0].imagePath != nil } : []
         for index in published.indices where (items[index].status == .approved && !isCard) || partial.contains(index) {
             published[index].file = "images/\(itemFileStem(items[index].index)).png"
         }
-        var jobSummary = JobSummary(
+        let steps = try store.steps(executionID: execution.id)
+        let summary = JobSummary(
             job: job.id, execution: execution.id, number: execution.number, parent: execution.parentID,
             name: job.name, kind: job.kind, manifest: job.sourceName, manifestID: job.manifestID, status: status,
             error: failure, counts: counts,
@@ -86,51 +108,80 @@ public struct ExportStage: StageRunner {
                            finished: Date(), stages: StepRecord.secondsByStage(steps)),
             usage: JobSummary.Usage(described.flatMap(\.usage), prices: prices),
             settings: settings)
+        return Publication(job: job, execution: execution, settings: settings, items: items, summary: summary,
+                           failure: failure, status: status, isCard: isCard, partial: partial, lastResort: failing != nil)
+    }
 
-        let parent = failure == nil ? layout.results : layout.failures
-        let reviewFolder = counts.rejected > 0 ? layout.review.appendingPathComponent(execution.id, isDirectory: true) : nil
-        let destination = try publisher.publishFolder(named: execution.id, into: parent) { folder in
-            try copyManifest(of: job, to: folder.appendingPathComponent("manifest.\(job.manifestExt)"))
-            try write(jobSummary, to: folder.appendingPathComponent("job.json"))
-            if let failure {
-                try write(failure, to: folder.appendingPathComponent("error.json"))
-                if !partial.isEmpty { try writeImages(of: partial.sorted().map { (items[$0], published[$0]) }, into: folder, png: true) }
-                // Not on the last-resort path: the report may be what failed.
-                if failing == nil {
-                    try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
-                }
-                return
+    /// `review/<execution>/`: each rejected item's image (or card) with its sidecar.
+    private func publishReview(_ publication: Publication) throws {
+        try publisher.publishFolder(named: publication.execution.id, into: layout.review) { folder in
+            for (item, entry) in zip(publication.items, publication.summary.items) where item.status == .rejected {
+                let stem = itemFileStem(item.index)
+                let file = folder.appendingPathComponent("\(stem).png")
+                if publication.isCard { try cards.writeReview(of: item, to: file) } else { try copyImage(of: item, to: file) }
+                var sidecar = entry
+                sidecar.file = "\(stem).png"
+                try write(sidecar, to: folder.appendingPathComponent("\(stem).json"))
             }
-            let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
-            if isCard {
-                // A card job has one item: the card; its files go in cards/ and job.json names them.
-                for (index, item) in items.enumerated() where item.status == .approved {
-                    let card = try cards.writeResults(of: item, formats: formats, into: folder)
-                    published[index].file = card.files.first
-                    jobSummary.card = card
-                }
-                jobSummary.items = published
-                try write(jobSummary, to: folder.appendingPathComponent("job.json"))
-                try writeLists(published, formats: formats, into: folder)
-                try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
-                return
+        }
+    }
+
+    /// `failures/<execution>/`: `job.json`, `error.json`, a cancelled job's partial images and
+    /// the report (not on the last-resort path: the report may be what failed).
+    private func writeFailure(_ publication: Publication, into folder: URL) throws {
+        try write(publication.summary, to: folder.appendingPathComponent("job.json"))
+        if let failure = publication.failure { try write(failure, to: folder.appendingPathComponent("error.json")) }
+        let items = publication.items
+        if !publication.partial.isEmpty {
+            try writeImages(of: publication.partial.map { (items[$0], publication.summary.items[$0]) }, into: folder, png: true)
+        }
+        if !publication.lastResort { try writeReport(publication, into: folder) }
+    }
+
+    /// `results/<execution>/`: the approved images (or the card's files), the lists the export
+    /// formats ask for, `job.json` once it names every file, and the report.
+    private func writeResults(_ publication: inout Publication, into folder: URL) throws {
+        let formats = publication.formats
+        if publication.isCard {
+            // A card job has one item: the card; its files go in cards/ and job.json names them.
+            for (index, item) in publication.items.enumerated() where item.status == .approved {
+                let card = try cards.writeResults(of: item, formats: formats, into: folder)
+                publication.summary.items[index].file = card.files.first
+                publication.summary.card = card
             }
-            try writeImages(of: zip(items, published).filter { $0.0.status == .approved }, into: folder,
-                            png: formats.contains(.png))
+        } else {
+            try writeImages(of: zip(publication.items, publication.summary.items).filter { $0.0.status == .approved },
+                            into: folder, png: formats.contains(.png))
             if formats.contains(.csv) {
-                try FileSystem.writeAtomically(Data(CSVWriter.items(published).utf8), to: folder.appendingPathComponent("items.csv"))
+                try FileSystem.writeAtomically(Data(CSVWriter.items(publication.summary.items).utf8),
+                                               to: folder.appendingPathComponent("items.csv"))
             }
             if formats.contains(.xlsx) {
-                try JobExport(summary: jobSummary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
+                try JobExport(summary: publication.summary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
             }
-            try writeLists(published, formats: formats, into: folder)
-            try JobReport.write(summary: jobSummary, into: folder, reviewFolder: reviewFolder, limits: cards.limits)
         }
+        try write(publication.summary, to: folder.appendingPathComponent("job.json"))
+        try writeLists(publication.summary.items, formats: formats, into: folder)
+        try writeReport(publication, into: folder)
+    }
+
+    private func writeReport(_ publication: Publication, into folder: URL) throws {
+        let review = publication.summary.counts.rejected > 0
+            ? layout.review.appendingPathComponent(publication.execution.id, isDirectory: true) : nil
+        try JobReport.write(summary: publication.summary, into: folder, reviewFolder: review, limits: cards.limits)
+    }
+
+    /// After the rename: the index line, the log line, and the claim and work files go.
+    private func finish(_ publication: Publication, at destination: URL) throws -> StepOutcome {
+        let job = publication.job
+        let execution = publication.execution
+        let status = publication.status
+        let counts = publication.summary.counts
         let relative = layout.relativePath(destination)
         try publisher.appendIndex(job: job.id, execution: execution.id, status: status, path: relative, at: Date())
         log.record(status == .completed ? .info : .error, job: job.id, execution: execution.id, stage: .export,
                    event: "published", message: "\(status.rawValue): \(relative) (\(counts.approved) approved, \(counts.rejected) rejected, \(counts.failed) failed)"
-                       + (failure.map { " — \($0.code): \($0.message)" } ?? ""))
+                       + (publication.failure.map { " — \($0.code): \($0.message)" } ?? ""))
         // The published folder has everything now; the claim and the work files can go.
         unlink(layout.processing.appendingPathComponent(job.claimFile).path)
         // Failed items keep their checkpoints for `jobs retry`; `jobs delete` removes them.
