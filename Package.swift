@@ -50,6 +50,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The character card format: V1/V2/V3 JSON, PNG chunks, CHARX, source material; stands alone.
+        // CHARX is read by its own central-directory reader and ZlibInflater; ZIPFoundation only writes it.
         .target(name: "DropForgeCards", dependencies: [
             "DropForgeJSON", "DropForgeMedia",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
