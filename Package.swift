@@ -29,6 +29,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CXLSX", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        // zlib itself, for ZlibInflater (ZIPFoundation's own `CZLib` module is internal to it, hence the name).
+        .systemLibrary(name: "CLibZ", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // libpng reports errors by longjmp, which must never cross Swift frames: this C shim owns the setjmp.
         .target(name: "PNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         // libcurl's setopt is variadic, which Swift cannot call: typed C wrappers live here.
@@ -38,8 +40,8 @@ let package = Package(
         .target(name: "DropForgeJSON", dependencies: [
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
-        // PNG reading and writing through libpng, image analysis, the procedural renderer.
-        .target(name: "DropForgeMedia", dependencies: ["PNGShim"]),
+        // PNG reading and writing through libpng, image analysis, the procedural renderer, zlib inflate.
+        .target(name: "DropForgeMedia", dependencies: ["PNGShim", "CLibZ"]),
         // The libcurl client: requests, responses, rate limits, HTTP errors.
         .target(name: "DropForgeHTTP", dependencies: ["CCurl", "CurlShim"]),
         // Shared basics: StepError and the error codes, FileSystem, JSON/YAML coding, time stamps, lock files.
@@ -48,6 +50,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         // The character card format: V1/V2/V3 JSON, PNG chunks, CHARX, source material; stands alone.
+        // CHARX is read by its own central-directory reader and ZlibInflater; ZIPFoundation only writes it.
         .target(name: "DropForgeCards", dependencies: [
             "DropForgeJSON", "DropForgeMedia",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

@@ -39,57 +39,37 @@ public enum CharX {
 
     // MARK: - Reading
 
-    /// Reads a CHARX archive from memory.
+    /// Reads a CHARX archive from memory, through ``CharXCentralDirectory`` and ``CharXInflater``
+    /// (ZIPFoundation only writes: its 0.9.20 reader can hang and leak on hostile files).
     ///
     /// The card is the root `card.json`, else the first `…/card.json` in archive order (people
     /// zip the folder instead of its contents); `__MACOSX/` and `._*` files are ignored. Limits
     /// are checked on the declared sizes before anything is inflated, and again on the bytes
     /// actually produced, stopping at the first byte over.
     public static func read(_ data: Data, limits: CharXLimits = .standard) throws -> CharXArchive {
-        let directory = try CharXCentralDirectory(data: data, maxEntries: limits.maxEntries)
-        // ZIPFoundation 0.9.20 leaks its in-memory file and a copy of `data` when
-        // `Archive(data:accessMode: .read)` throws: it takes the last end record and fails, without
-        // closing the file, when that record's comment runs past the end. Refuse that case first
-        // (found by `make fuzz`: a daemon reading such files would leak each one's size).
-        guard let end = CharXCentralDirectory.endRecordOffset(in: data).map(Int.init) else { throw CharXError.notAZip }
-        let commentLength = Int(data[data.startIndex + end + 20]) | (Int(data[data.startIndex + end + 21]) << 8)
-        guard end + 22 + commentLength <= data.count else { throw CharXError.notAZip }
-        let archive: Archive
-        do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
-            throw CharXError.notAZip
-        }
-        var entries: [Entry] = []
-        for entry in archive {
-            guard entries.count < limits.maxEntries else { throw CharXError.tooManyEntries(limit: limits.maxEntries) }
-            try CharXEntryPath.validate(entry.path)
-            entries.append(entry)
-        }
-        guard entries.count == directory.records.count else { throw CharXError.notAZip }
+        let entries = try CharXCentralDirectory(data: data, maxEntries: limits.maxEntries).entries
+        for entry in entries { try CharXEntryPath.validate(entry.path) }
 
         // Files worth reading, each path once (the first copy wins, as with the zip tools).
         var seen: Set<String> = []
-        var files: [(entry: Entry, record: CharXCentralDirectory.Record)] = []
-        for (entry, record) in zip(entries, directory.records) {
-            guard entry.type == .file, !CharXEntryPath.isJunk(entry.path), !entry.path.hasSuffix("/"),
-                  seen.insert(entry.path).inserted else { continue }
-            files.append((entry, record))
+        let files = entries.filter { entry in
+            entry.kind == .file && !CharXEntryPath.isJunk(entry.path) && !entry.path.hasSuffix("/")
+                && seen.insert(entry.path).inserted
         }
-        guard let cardIndex = files.firstIndex(where: { $0.entry.path == cardEntryName })
-            ?? files.firstIndex(where: { CharXEntryPath.isCardName($0.entry.path) }) else {
+        guard let cardIndex = files.firstIndex(where: { $0.path == cardEntryName })
+            ?? files.firstIndex(where: { CharXEntryPath.isCardName($0.path) }) else {
             throw CharXError.noCardJSON
         }
 
         // Declared sizes first: cheap, and rejects honest bombs before any inflating.
         var declaredTotal: UInt64 = 0
         for (index, file) in files.enumerated() {
-            let size = file.entry.uncompressedSize
+            let size = file.uncompressedSize
             if index == cardIndex, size > UInt64(limits.maxCardBytes) {
                 throw CharXError.cardTooLarge(limit: limits.maxCardBytes)
             }
             if index != cardIndex, size > UInt64(limits.maxAssetBytes) {
-                throw CharXError.assetTooLarge(path: file.entry.path, limit: limits.maxAssetBytes)
+                throw CharXError.assetTooLarge(path: file.path, limit: limits.maxAssetBytes)
             }
             declaredTotal += size
             if declaredTotal > UInt64(limits.maxTotalBytes) { throw CharXError.totalTooLarge(limit: limits.maxTotalBytes) }
@@ -97,18 +77,18 @@ public enum CharX {
 
         var budget = CharXInflater.Budget(remaining: limits.maxTotalBytes, totalLimit: limits.maxTotalBytes)
         let card = files[cardIndex]
-        let cardJSON = try CharXInflater.extract(card.entry, record: card.record, from: data,
-                                                 budget: &budget, limitError: .cardTooLarge(limit: limits.maxCardBytes),
+        let cardJSON = try CharXInflater.extract(card, from: data, budget: &budget,
+                                                 limitError: .cardTooLarge(limit: limits.maxCardBytes),
                                                  limit: limits.maxCardBytes)
         var assets: [CharXAsset] = []
         for (index, file) in files.enumerated() where index != cardIndex {
-            let bytes = try CharXInflater.extract(file.entry, record: file.record, from: data, budget: &budget,
-                                                  limitError: .assetTooLarge(path: file.entry.path,
+            let bytes = try CharXInflater.extract(file, from: data, budget: &budget,
+                                                  limitError: .assetTooLarge(path: file.path,
                                                                              limit: limits.maxAssetBytes),
                                                   limit: limits.maxAssetBytes)
-            assets.append(CharXAsset(path: file.entry.path, data: bytes))
+            assets.append(CharXAsset(path: file.path, data: bytes))
         }
-        return CharXArchive(cardJSON: cardJSON, assets: assets, cardEntryPath: card.entry.path)
+        return CharXArchive(cardJSON: cardJSON, assets: assets, cardEntryPath: card.path)
     }
 
     // MARK: - Writing

@@ -1,45 +1,18 @@
 import Foundation
 
-/// A minimal read of a zip's central directory: where each entry's data starts and how it is
-/// compressed.
+/// Reads a zip's central directory into ``CharXEntry`` values: the one source of entry facts
+/// for reading a CHARX.
 ///
-/// Why not leave this to ZIPFoundation: on Linux its 0.9.20 inflate loop reads from the archive
-/// until the deflate stream ends, past the entry's compressed size, and spins forever when it
-/// reaches the end of the file first (a non-final stored block is enough). A hostile CHARX must
-/// not hang the daemon, so ``CharX`` inflates each entry from exactly its own compressed bytes,
-/// and needs their offsets, which ZIPFoundation does not make public. ZIPFoundation still parses
-/// names, types, sizes and checksums; this type only adds the offsets, matched by index.
+/// Why not ZIPFoundation: on Linux its 0.9.20 inflate loop reads past an entry's compressed size
+/// and spins forever at the end of the file (a non-final stored block is enough), and its
+/// `Archive(data:)` leaks a copy of the file when it throws. A hostile CHARX must not hang or
+/// bloat the daemon, so every read here is bounds-checked and every entry is inflated from
+/// exactly its own bytes (``CharXInflater``).
 struct CharXCentralDirectory {
-    struct Record {
-        var flags: UInt16
-        var method: UInt16
-        /// Offset of the first byte of compressed data in the archive.
-        var dataOffset: UInt64
-    }
-
-    var records: [Record]
-
-    /// The byte ranges zip records live in; every read is bounds-checked against the input.
-    private struct Reader {
-        let bytes: Data
-        func u16(_ at: UInt64) -> UInt16? {
-            guard at <= UInt64(bytes.count), UInt64(bytes.count) - at >= 2 else { return nil }
-            let i = bytes.startIndex + Int(at)
-            return UInt16(bytes[i]) | UInt16(bytes[i + 1]) << 8
-        }
-        func u32(_ at: UInt64) -> UInt32? {
-            guard let lo = u16(at), let hi = u16(at + 2) else { return nil }
-            return UInt32(lo) | UInt32(hi) << 16
-        }
-        func u64(_ at: UInt64) -> UInt64? {
-            guard let lo = u32(at), let hi = u32(at + 4) else { return nil }
-            return UInt64(lo) | UInt64(hi) << 32
-        }
-    }
+    var entries: [CharXEntry]
 
     /// Finds the end-of-central-directory record within the last 64 KiB + 22 bytes, where the
-    /// format requires it to be; nil means "not a zip". This is also a fast pre-check: ZIPFoundation
-    /// scans the whole file byte by byte backwards when there is no record.
+    /// format requires it to be; nil means "not a zip".
     static func endRecordOffset(in data: Data) -> UInt64? {
         let count = data.count
         guard count >= 22 else { return nil }
@@ -58,9 +31,10 @@ struct CharXCentralDirectory {
 
     /// Parses the directory; throws ``CharXError/notAZip`` when the structure is unreadable.
     init(data: Data, maxEntries: Int) throws {
-        let reader = Reader(bytes: data)
+        let reader = CharXByteReader(data: data)
         guard let eocd = Self.endRecordOffset(in: data),
-              let count16 = reader.u16(eocd + 10), let start32 = reader.u32(eocd + 16) else {
+              let count16 = reader.u16(eocd + 10), let start32 = reader.u32(eocd + 16),
+              let commentLength = reader.u16(eocd + 20) else {
             throw CharXError.notAZip
         }
         var entryCount = UInt64(count16)
@@ -76,47 +50,67 @@ struct CharXCentralDirectory {
             start = start64
         }
         guard entryCount <= UInt64(maxEntries) else { throw CharXError.tooManyEntries(limit: maxEntries) }
+        // A file cut short inside the end record's comment is not read (as with ZIPFoundation;
+        // Fuzz/Regressions/card/charx-comment-past-end).
+        guard eocd + 22 + UInt64(commentLength) <= UInt64(data.count) else { throw CharXError.notAZip }
 
-        var records: [Record] = []
+        var entries: [CharXEntry] = []
         var cursor = start
         for _ in 0..<entryCount {
-            guard reader.u32(cursor) == 0x0201_4B50,
-                  let flags = reader.u16(cursor + 8), let method = reader.u16(cursor + 10),
-                  let compressed32 = reader.u32(cursor + 20), let uncompressed32 = reader.u32(cursor + 24),
-                  let nameLength = reader.u16(cursor + 28), let extraLength = reader.u16(cursor + 30),
-                  let commentLength = reader.u16(cursor + 32), let header32 = reader.u32(cursor + 42) else {
-                throw CharXError.notAZip
-            }
-            var header = UInt64(header32)
-            if header32 == 0xFFFF_FFFF {
-                // The ZIP64 extra field lists, in order, only the values whose 32-bit slot is full.
-                let extraStart = cursor + 46 + UInt64(nameLength)
-                header = try Self.zip64HeaderOffset(reader: reader, extraStart: extraStart,
-                                                    extraLength: UInt64(extraLength),
-                                                    skip: (uncompressed32 == 0xFFFF_FFFF ? 1 : 0)
-                                                        + (compressed32 == 0xFFFF_FFFF ? 1 : 0))
-            }
-            guard reader.u32(header) == 0x0403_4B50,
-                  let localName = reader.u16(header + 26), let localExtra = reader.u16(header + 28) else {
-                throw CharXError.notAZip
-            }
-            records.append(Record(flags: flags, method: method,
-                                  dataOffset: header + 30 + UInt64(localName) + UInt64(localExtra)))
-            cursor += 46 + UInt64(nameLength) + UInt64(extraLength) + UInt64(commentLength)
+            let (entry, size) = try Self.entry(at: cursor, reader: reader)
+            entries.append(entry)
+            cursor += size
         }
-        self.records = records
+        self.entries = entries
     }
 
-    private static func zip64HeaderOffset(reader: Reader, extraStart: UInt64, extraLength: UInt64,
-                                          skip: UInt64) throws -> UInt64 {
-        var field = extraStart
-        while field + 4 <= extraStart + extraLength {
-            guard let id = reader.u16(field), let size = reader.u16(field + 2) else { break }
-            if id == 0x0001, UInt64(size) >= (skip + 1) * 8, let value = reader.u64(field + 4 + skip * 8) {
-                return value
+    /// The central directory record at `cursor` and its size.
+    private static func entry(at cursor: UInt64, reader: CharXByteReader) throws -> (CharXEntry, UInt64) {
+        guard reader.u32(cursor) == 0x0201_4B50, let versionMadeBy = reader.u16(cursor + 4),
+              let flags = reader.u16(cursor + 8), let method = reader.u16(cursor + 10),
+              let crc32 = reader.u32(cursor + 16),
+              let compressed32 = reader.u32(cursor + 20), let uncompressed32 = reader.u32(cursor + 24),
+              let nameLength = reader.u16(cursor + 28), let extraLength = reader.u16(cursor + 30),
+              let commentLength = reader.u16(cursor + 32), let attributes = reader.u32(cursor + 38),
+              let header32 = reader.u32(cursor + 42),
+              let name = reader.bytes(cursor + 46, count: UInt64(nameLength)),
+              let extra = reader.bytes(cursor + 46 + UInt64(nameLength), count: UInt64(extraLength)),
+              reader.bytes(cursor + 46 + UInt64(nameLength) + UInt64(extraLength), count: UInt64(commentLength)) != nil
+        else {
+            throw CharXError.notAZip
+        }
+        // ZIP64: the extra field holds, in this order, only the values whose 32-bit slot is full.
+        var wide = zip64Values(in: extra)[...]
+        func widened(_ value: UInt32) -> UInt64? {
+            value == 0xFFFF_FFFF ? wide.popFirst() : UInt64(value)
+        }
+        // Sizes without their ZIP64 value stay 0xFFFF_FFFF (over every limit); an offset cannot.
+        let uncompressed = widened(uncompressed32) ?? UInt64(uncompressed32)
+        let compressed = widened(compressed32) ?? UInt64(compressed32)
+        guard let header = widened(header32), reader.u32(header) == 0x0403_4B50,
+              let localName = reader.u16(header + 26), let localExtra = reader.u16(header + 28) else {
+            throw CharXError.notAZip
+        }
+        let path = CharXEntryName.decode(name, flags: flags)
+        let entry = CharXEntry(path: path,
+                               kind: CharXEntry.kind(path: path, versionMadeBy: versionMadeBy,
+                                                     externalAttributes: attributes),
+                               flags: flags, method: method, crc32: crc32,
+                               compressedSize: compressed, uncompressedSize: uncompressed,
+                               dataOffset: header + 30 + UInt64(localName) + UInt64(localExtra))
+        return (entry, 46 + UInt64(nameLength) + UInt64(extraLength) + UInt64(commentLength))
+    }
+
+    /// The 64-bit values of the ZIP64 extra field (id 1), or none.
+    private static func zip64Values(in extra: Data) -> [UInt64] {
+        let reader = CharXByteReader(data: extra)
+        var field: UInt64 = 0
+        while let id = reader.u16(field), let size = reader.u16(field + 2) {
+            if id == 0x0001 {
+                return (0..<UInt64(size) / 8).compactMap { reader.u64(field + 4 + $0 * 8) }
             }
             field += 4 + UInt64(size)
         }
-        throw CharXError.notAZip
+        return []
     }
 }

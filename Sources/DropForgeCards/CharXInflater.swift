@@ -1,12 +1,12 @@
+import DropForgeMedia
 import Foundation
-import ZIPFoundation
 
 /// Extracts one CHARX entry from the archive bytes with hard bounds on input and output.
 ///
-/// Input: only the entry's own compressed bytes are ever offered to the inflater (see
-/// ``CharXCentralDirectory`` for why). Output: counted chunk by chunk against the entry's
-/// declared size, its per-entry limit and the archive-wide budget, throwing on the first chunk
-/// over, so a lying header cannot make us allocate more than the limits allow.
+/// Input: only the entry's own compressed bytes are ever offered to zlib. Output: counted chunk
+/// by chunk against the entry's declared size, its per-entry limit and the archive-wide budget,
+/// throwing on the first chunk over, so a lying header cannot make us allocate more than the
+/// limits allow.
 enum CharXInflater {
     /// What is left of ``CharXLimits/maxTotalBytes`` across all entries of one read.
     struct Budget {
@@ -14,25 +14,26 @@ enum CharXInflater {
         let totalLimit: Int
     }
 
-    static func extract(_ entry: Entry, record: CharXCentralDirectory.Record, from data: Data,
-                        budget: inout Budget, limitError: CharXError, limit: Int) throws -> Data {
+    static func extract(_ entry: CharXEntry, from data: Data, budget: inout Budget,
+                        limitError: CharXError, limit: Int) throws -> Data {
         let path = entry.path
         func damaged(_ reason: String) -> CharXError { .damagedEntry(path: path, reason: reason) }
 
-        if record.flags & 1 != 0 { throw damaged("encrypted entries are not supported") }
+        if entry.isEncrypted { throw damaged("encrypted entries are not supported") }
         let declared = entry.uncompressedSize
         let compressedSize = entry.compressedSize
-        guard record.dataOffset <= UInt64(data.count),
-              compressedSize <= UInt64(data.count) - record.dataOffset else {
+        guard entry.dataOffset <= UInt64(data.count),
+              compressedSize <= UInt64(data.count) - entry.dataOffset else {
             throw damaged("its data runs past the end of the archive")
         }
-        let start = data.startIndex + Int(record.dataOffset)
+        let start = data.startIndex + Int(entry.dataOffset)
         let input = data[start..<(start + Int(compressedSize))]
 
         var output = Data()
+        var checksum: UInt32 = 0
         var remainingBudget = budget.remaining
         let totalLimit = budget.totalLimit
-        let consume: (Data) throws -> Void = { chunk in
+        func consume(_ chunk: UnsafeRawBufferPointer) throws {
             if UInt64(output.count + chunk.count) > declared {
                 // Checked before the limits: a lie is the more precise diagnosis.
                 if output.count + chunk.count > limit { throw limitError }
@@ -41,54 +42,30 @@ enum CharXInflater {
             if output.count + chunk.count > limit { throw limitError }
             if chunk.count > remainingBudget { throw CharXError.totalTooLarge(limit: totalLimit) }
             remainingBudget -= chunk.count
-            output.append(chunk)
+            output.append(contentsOf: chunk)
+            checksum = CRC32.update(checksum, chunk)
         }
 
-        let checksum: UInt32
-        switch record.method {
+        switch entry.method {
         case 0:
             guard compressedSize == declared else { throw damaged("stored size and declared size differ") }
-            let bytes = Data(input)
-            try consume(bytes)
-            checksum = bytes.crc32(checksum: 0)
+            try input.withUnsafeBytes { try consume($0) }
         case 8:
-            checksum = try inflate(input, path: path, consumer: consume)
+            do {
+                try ZlibInflater.inflate(input, format: .rawDeflate, consume: consume)
+            } catch ZlibInflater.Failure.truncated {
+                throw damaged("its deflate data ends too early")
+            } catch let failure as ZlibInflater.Failure {
+                throw damaged("its deflate data is corrupt (\(failure))")
+            }
         default:
-            throw damaged("compression method \(record.method) is not supported (only store and deflate)")
+            throw damaged("compression method \(entry.method) is not supported (only store and deflate)")
         }
         guard UInt64(output.count) == declared else {
             throw damaged("it holds \(output.count) bytes but declares \(declared)")
         }
-        guard checksum == entry.checksum else { throw damaged("CRC-32 mismatch") }
+        guard checksum == entry.crc32 else { throw damaged("CRC-32 mismatch") }
         budget.remaining = remainingBudget
         return output
-    }
-
-    /// Feeds `input` to ZIPFoundation's inflater in full-size chunks (its Linux decoder assumes
-    /// every chunk is `bufferSize` long), zero-padded at the end, and throws instead of returning
-    /// an empty chunk once the input is used up — that is where ZIPFoundation would spin.
-    private static func inflate(_ input: Data, path: String, consumer: @escaping Consumer) throws -> UInt32 {
-        let bufferSize = 64 * 1024
-        let bytes = Data(input)
-        var offset = 0
-        var exhausted = false
-        do {
-            return try Data.decompress(size: Int64(bytes.count), bufferSize: bufferSize, skipCRC32: false,
-                                       provider: { _, _ in
-                guard !exhausted else {
-                    throw CharXError.damagedEntry(path: path, reason: "its deflate data ends too early")
-                }
-                let end = min(offset + bufferSize, bytes.count)
-                var chunk = bytes.subdata(in: offset..<end)
-                offset = end
-                if offset == bytes.count { exhausted = true }
-                if chunk.count < bufferSize { chunk.append(Data(count: bufferSize - chunk.count)) }
-                return chunk
-            }, consumer: consumer)
-        } catch let error as CharXError {
-            throw error
-        } catch {
-            throw CharXError.damagedEntry(path: path, reason: "its deflate data is corrupt (\(error))")
-        }
     }
 }

@@ -94,20 +94,10 @@ int dfpng_read_header(const uint8_t *data, size_t size, dfpng_header *out,
 void dfpng_decoded_free(dfpng_decoded *decoded);
 void dfpng_free(void *pointer);
 
-/* ---- zlib without libpng: chunk-level text reading and writing ---- */
+/* ---- zlib without libpng: chunk CRCs and deflate (inflating is ZlibInflater's, in Swift) ---- */
 
 /* CRC-32 as PNG chunks use it (zlib's crc32); start with crc = 0. */
 uint32_t dfz_crc32(uint32_t crc, const uint8_t *data, size_t size);
-
-/* Inflate one complete zlib stream into a malloc'd buffer (free with dfpng_free).
- * The buffer grows by doubling but never beyond max_out bytes: as soon as the
- * stream would produce byte max_out + 1 this fails with "decompressed text is
- * over the N-byte limit", so a decompression bomb costs at most max_out bytes.
- * A truncated or corrupt stream fails too. Bytes after the end of the stream
- * are ignored (libpng only warns about them). */
-int dfz_inflate(const uint8_t *in, size_t in_size, size_t max_out,
-                uint8_t **out, size_t *out_size,
-                char *error, size_t error_capacity);
 
 /* Deflate `in` into one zlib stream (malloc'd, free with dfpng_free). Level 0-9
  * or -1 for zlib's default; deterministic for a given zlib build and level. */

@@ -190,7 +190,7 @@ final class CharXTests: XCTestCase {
 
     /// Found by `make fuzz` (Fuzz/Regressions/card/charx-comment-past-end): an end record whose
     /// comment runs past the end of the file made ZIPFoundation throw and leak its in-memory copy
-    /// of the file; it is refused before ZIPFoundation sees it.
+    /// of the file; the reader (no longer ZIPFoundation) still refuses it.
     func testEndRecordWhoseCommentRunsPastTheEndIsNotAZip() throws {
         var data = try CharX.write(cardJSON: Data("{\"spec\":\"chara_card_v3\"}".utf8), assets: [],
                                    modificationDate: Date(timeIntervalSince1970: 0))
