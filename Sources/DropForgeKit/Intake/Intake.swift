@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 import DropForgeStore
@@ -11,15 +12,14 @@ import DropForgeStore
 /// The claim rename is the only arbiter between processes (or hosts) sharing the inbox: the
 /// loser gets ENOENT and moves on. A claimed file the store does not know yet (a crash
 /// between rename and admission) is adopted by `adoptOrphans()`.
-// @unchecked Sendable: the settle tracker is guarded by `lock`; the rest is set once in init.
-public final class Intake: @unchecked Sendable {
+public final class Intake: Sendable {
     private let layout: RootLayout
     private let config: DropforgeConfig
     private let store: IntakeStore
     private let log: EventLog
     private let scanner: InboxScanner
-    private var tracker: SettleTracker
-    private let lock = NSLock()
+    /// Files seen but not settled; the watcher thread and `drain`'s scans both use it.
+    private let tracker: Mutex<SettleTracker>
 
     public init(layout: RootLayout, config: DropforgeConfig, store: IntakeStore, log: EventLog) {
         self.layout = layout
@@ -27,15 +27,15 @@ public final class Intake: @unchecked Sendable {
         self.store = store
         self.log = log
         scanner = InboxScanner(inbox: layout.inbox)
-        tracker = SettleTracker(settle: TimeInterval(config.settleMs) / 1000)
+        tracker = Mutex(SettleTracker(settle: TimeInterval(config.settleMs) / 1000))
     }
 
     /// Files seen but not settled yet (still being written, as far as we can tell).
-    public var waiting: Int { lock.withLock { tracker.waiting } }
+    public var waiting: Int { tracker.withLock { $0.waiting } }
 
     /// Seconds until the next unsettled file should be looked at again.
     public func nextCheck() -> TimeInterval? {
-        lock.withLock { tracker.nextCheck(now: Date().timeIntervalSince1970) }
+        tracker.withLock { $0.nextCheck(now: Date().timeIntervalSince1970) }
     }
 
     /// Lists the inbox and claims every settled candidate. Returns the admitted job ids.
@@ -49,7 +49,7 @@ public final class Intake: @unchecked Sendable {
             return []
         }
         let now = Date().timeIntervalSince1970
-        let settled: [String] = lock.withLock {
+        let settled: [String] = tracker.withLock { tracker in
             let present = Set(files.map(\.name))
             tracker.forgetAll(except: present)
             return files.filter { tracker.observe($0, now: now) }.map(\.name)
@@ -60,17 +60,17 @@ public final class Intake: @unchecked Sendable {
     /// A file seen by a `written` event: take it once it has settled (a later scan decides).
     public func observe(_ name: String) -> String? {
         guard let file = scanner.file(named: name) else { return nil }
-        let settled = lock.withLock { tracker.observe(file, now: Date().timeIntervalSince1970) }
+        let settled = tracker.withLock { $0.observe(file, now: Date().timeIntervalSince1970) }
         return settled ? claim(name) : nil
     }
 
     /// Looks again at the files that were still settling; claims those that have settled.
     @discardableResult
     public func recheckWaiting() -> [String] {
-        let names = lock.withLock { tracker.waitingNames }
+        let names = tracker.withLock { $0.waitingNames }
         return names.compactMap { name in
             guard scanner.file(named: name) != nil else {
-                lock.withLock { tracker.forget(name) }
+                tracker.withLock { $0.forget(name) }
                 return nil
             }
             return observe(name)
@@ -79,7 +79,7 @@ public final class Intake: @unchecked Sendable {
 
     /// Claims one inbox file by rename and admits it. `nil` when another process took it first.
     public func claim(_ name: String) -> String? {
-        lock.withLock { tracker.forget(name) }
+        tracker.withLock { $0.forget(name) }
         let claimFile = "\(Self.newUID())~\(name)"
         let source = layout.inbox.appendingPathComponent(name)
         let target = layout.processing.appendingPathComponent(claimFile)
@@ -111,57 +111,79 @@ public final class Intake: @unchecked Sendable {
 
     /// Reads a claimed manifest, resolves its settings and admits the job.
     func admit(claimFile: String) -> String? {
-        let url = layout.processing.appendingPathComponent(claimFile)
-        let originalName = String(claimFile.split(separator: "~", maxSplits: 1).last ?? Substring(claimFile))
-        let uid = String(claimFile.prefix(while: { $0 != "~" }))
-        let ext = (originalName as NSString).pathExtension.lowercased()
-        let stem = (originalName as NSString).deletingPathExtension
         let now = Date()
-
-        var failure: StageFailure?
-        var settings: JobSettings?
-        var manifestData = Data()
+        let claimed = read(claimFile: claimFile, now: now)
+        let (job, execution) = records(for: claimed, now: now)
         do {
-            manifestData = try Self.read(url, limit: config.limits.manifestBytes)
-            settings = try ManifestResolver(layout: layout, config: config)
-                .resolve(data: manifestData, fileName: originalName)
-        } catch let error as ManifestError {
-            failure = StageFailure(stage: "intake", code: error.code, message: error.description, at: now)
+            let result = try store.admit(Admission(job: job, execution: execution, failure: claimed.failure,
+                                                   checkDuplicate: !(claimed.settings?.force ?? false)))
+            guard case .admitted(let duplicateOf) = result else { return nil } // another process adopted it first
+            logAdmission(of: claimed, job: job.id, duplicateOf: duplicateOf, now: now)
+            return job.id
         } catch {
-            failure = StageFailure(stage: "intake", code: .manifestUnreadable, message: "\(originalName): \(error)", at: now)
-        }
-        if manifestData.count > config.limits.manifestBytes { manifestData = Data() }
-
-        // A file name with nothing folder-safe in it (`猫.yaml`) still gives a usable folder name.
-        let stemName = Manifest.sanitizedName(stem)
-        let name = settings?.name ?? (stemName.isEmpty ? "job" : stemName)
-        let jobID = "\(name)-\(uid)"
-        let job = JobRecord(
-            id: jobID, claimFile: claimFile, sourceName: originalName, name: name,
-            manifestID: settings?.manifestID, kind: settings?.kind.rawValue ?? "images",
-            priority: settings?.priority.rank ?? 1, status: .queued, manifest: manifestData,
-            manifestExt: ext, createdAt: now, updatedAt: now, finishedAt: nil)
-        let execution = ExecutionRecord.make(jobID: jobID, number: 1, parent: nil, settings: settings, now: now)
-        do {
-            let result = try store.admit(Admission(job: job, execution: execution, failure: failure,
-                                                   checkDuplicate: !(settings?.force ?? false)))
-            switch result {
-            case .alreadyKnown:
-                return nil
-            case .admitted(let duplicateOf):
-                if let failure {
-                    log.record(.error, job: jobID, execution: jobID, event: "rejected", message: failure.message, at: now)
-                } else if let duplicateOf {
-                    log.record(.warning, job: jobID, execution: jobID, event: "duplicate",
-                               message: "\(originalName) repeats manifest id '\(settings?.manifestID ?? "")' of \(duplicateOf)", at: now)
-                } else {
-                    log.record(.info, job: jobID, execution: jobID, event: "claimed", message: "claimed \(originalName)", at: now)
-                }
-                return jobID
-            }
-        } catch {
-            log.record(.error, job: "intake", event: "admit_failed", message: "cannot admit \(originalName): \(error)")
+            log.record(.error, job: "intake", event: "admit_failed", message: "cannot admit \(claimed.originalName): \(error)")
             return nil
+        }
+    }
+
+    /// A claimed manifest file, read and resolved — or the failure that sends it to `failures/`.
+    struct ClaimedManifest {
+        var claimFile: String
+        /// The name it was dropped as (`cozy-cats.yaml`).
+        var originalName: String
+        /// The claim's unique prefix, the job id's tail.
+        var uid: String
+        var data: Data
+        var settings: JobSettings?
+        var failure: StageFailure?
+
+        var ext: String { (originalName as NSString).pathExtension.lowercased() }
+        var stem: String { (originalName as NSString).deletingPathExtension }
+    }
+
+    func read(claimFile: String, now: Date) -> ClaimedManifest {
+        let originalName = String(claimFile.split(separator: "~", maxSplits: 1).last ?? Substring(claimFile))
+        var claimed = ClaimedManifest(claimFile: claimFile, originalName: originalName,
+                                      uid: String(claimFile.prefix(while: { $0 != "~" })), data: Data())
+        do {
+            claimed.data = try Self.read(layout.processing.appendingPathComponent(claimFile), limit: config.limits.manifestBytes)
+            claimed.settings = try ManifestResolver(layout: layout, config: config)
+                .resolve(data: claimed.data, fileName: originalName)
+        } catch let error as ManifestError {
+            claimed.failure = StageFailure(stage: "intake", code: error.code, message: error.description, at: now)
+        } catch {
+            claimed.failure = StageFailure(stage: "intake", code: .manifestUnreadable, message: "\(originalName): \(error)", at: now)
+        }
+        // An oversized manifest is not kept in the store.
+        if claimed.data.count > config.limits.manifestBytes { claimed.data = Data() }
+        return claimed
+    }
+
+    /// The job row and first execution for a claimed manifest.
+    func records(for claimed: ClaimedManifest, now: Date) -> (JobRecord, ExecutionRecord) {
+        let settings = claimed.settings
+        // A file name with nothing folder-safe in it (`猫.yaml`) still gives a usable folder name.
+        let stemName = Manifest.sanitizedName(claimed.stem)
+        let name = settings?.name ?? (stemName.isEmpty ? "job" : stemName)
+        let jobID = "\(name)-\(claimed.uid)"
+        let job = JobRecord(
+            id: jobID, claimFile: claimed.claimFile, sourceName: claimed.originalName, name: name,
+            manifestID: settings?.manifestID, kind: settings?.kind.rawValue ?? "images",
+            priority: settings?.priority.rank ?? 1, status: .queued, manifest: claimed.data,
+            manifestExt: claimed.ext, createdAt: now, updatedAt: now, finishedAt: nil)
+        return (job, ExecutionRecord.make(jobID: jobID, number: 1, parent: nil, settings: settings, now: now))
+    }
+
+    /// One line in the job's log: rejected, a duplicate manifest id, or claimed.
+    func logAdmission(of claimed: ClaimedManifest, job jobID: String, duplicateOf: String?, now: Date) {
+        if let failure = claimed.failure {
+            log.record(.error, job: jobID, execution: jobID, event: "rejected", message: failure.message, at: now)
+        } else if let duplicateOf {
+            log.record(.warning, job: jobID, execution: jobID, event: "duplicate",
+                       message: "\(claimed.originalName) repeats manifest id '\(claimed.settings?.manifestID ?? "")' of \(duplicateOf)",
+                       at: now)
+        } else {
+            log.record(.info, job: jobID, execution: jobID, event: "claimed", message: "claimed \(claimed.originalName)", at: now)
         }
     }
 

@@ -9,7 +9,7 @@ import DropForgeStore
 /// and records the outcome. A heartbeat thread renews this process's leases and hands back the
 /// leases of dead processes on this host. Worker threads (not async tasks) because stage work
 /// is blocking — libpng, SQLite, files — and must not starve anything else.
-// @unchecked Sendable: mutable state is guarded by the `lock` condition; the rest is set once in init.
+// @unchecked Sendable: mutable state is guarded by the `lock` condition (an NSCondition, not a Mutex: idle workers wait on it); the rest is set once in init.
 public final class Engine: @unchecked Sendable {
     public struct Options: Sendable {
         public var workers: [Stage: Int]

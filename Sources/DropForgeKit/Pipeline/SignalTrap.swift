@@ -1,15 +1,17 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// SIGTERM/SIGINT handling (DESIGN §4): the first signal asks for a graceful stop; a second
 /// one exits at once (the store keeps everything needed to resume).
-// @unchecked Sendable: `count` and `sources` are guarded by `lock`.
-public final class SignalTrap: @unchecked Sendable {
-    private var sources: [DispatchSourceSignal] = []
-    private let lock = NSLock()
-    private var count = 0
+public final class SignalTrap: Sendable {
+    /// Kept so the sources live as long as the trap.
+    // nonisolated(unsafe): only `install` writes it, once at start-up; nothing reads it.
+    private nonisolated(unsafe) var sources: [DispatchSourceSignal] = []
+    /// Signals seen so far.
+    private let count = Atomic<Int>(0)
 
     public init() {}
 
@@ -22,17 +24,14 @@ public final class SignalTrap: @unchecked Sendable {
     }
 
     /// True once a stop was asked for.
-    public var stopRequested: Bool { lock.withLock { count > 0 } }
+    public var stopRequested: Bool { count.load(ordering: .acquiring) > 0 }
 
     public func install(onFirst: @escaping @Sendable () -> Void = {}) {
         for signalNumber in [SIGTERM, SIGINT] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
-                let seen = lock.withLock { () -> Int in
-                    count += 1
-                    return count
-                }
+                let seen = count.add(1, ordering: .acquiringAndReleasing).newValue
                 if seen == 1 {
                     onFirst()
                 } else {
