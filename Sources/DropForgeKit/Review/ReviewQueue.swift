@@ -126,10 +126,7 @@ public struct ReviewQueue: Sendable {
     @discardableResult
     public func approve(_ reference: String, now: Date = Date()) throws -> Outcome {
         try withLock {
-            let target = try find(reference)
-            try requireWaiting(target)
-            try requireImages(target)
-            try requireApprovable(target)
+            let target = try findApprovable(reference)
             var item = target.item
             item.status = .approved
             item.qcStatus = .approved
@@ -173,10 +170,7 @@ public struct ReviewQueue: Sendable {
     @discardableResult
     public func retry(_ reference: String, regenerate: Bool, seed: UInt32? = nil, now: Date = Date()) throws -> Outcome {
         try withLock {
-            let target = try find(reference)
-            try requireWaiting(target)
-            try requireImages(target)
-            try requireApprovable(target)
+            let target = try findApprovable(reference)
             var item = target.item
             item.imagePath = layout.relativePath(reviewFile(target))
             // The image may have been fixed by hand in review/: its hash is taken afresh.
@@ -211,6 +205,16 @@ public struct ReviewQueue: Sendable {
     }
 
     // MARK: Checks
+
+    /// The image item `reference` names, waiting in review, in an execution QC alone kept from
+    /// `results/`: what approve and retry may publish.
+    func findApprovable(_ reference: String) throws -> ReviewItem {
+        let target = try find(reference)
+        try requireWaiting(target)
+        try requireImages(target)
+        try requireApprovable(target)
+        return target
+    }
 
     func requireWaiting(_ target: ReviewItem) throws {
         let item = name(target)
