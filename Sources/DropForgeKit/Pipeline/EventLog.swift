@@ -30,22 +30,45 @@ public final class EventLog: @unchecked Sendable {
 
     public func record(_ level: Level, job: String, execution: String? = nil, item: Int? = nil,
                        stage: Stage? = nil, event: String, message: String, at date: Date = Date()) {
-        let record = EventRecord(id: nil, ts: date, level: level.rawValue, job: job, execution: execution,
-                                 item: item, stage: stage?.rawValue, event: event, message: message)
+        let record = make(level, job: job, execution: execution, item: item, stage: stage, event: event,
+                          message: message, at: date)
         do {
             try store.append(record)
         } catch {
             logger.error("cannot store event for \(job): \(error)")
         }
+        emit(record)
+    }
+
+    /// An event for the store to insert inside another write (an admission, a step's
+    /// transition), so it costs no transaction of its own. Pass it to ``emit(_:)`` once that
+    /// write has committed.
+    public func make(_ level: Level, job: String, execution: String? = nil, item: Int? = nil,
+                     stage: Stage? = nil, event: String, message: String, at date: Date = Date()) -> EventRecord {
+        EventRecord(id: nil, ts: date, level: level.rawValue, job: job, execution: execution,
+                    item: item, stage: stage?.rawValue, event: event, message: message)
+    }
+
+    /// An event of the step `lease` holds, for the store to insert with the step's transition.
+    public func make(_ level: Level, _ lease: StepLease, event: String, message: String) -> EventRecord {
+        make(level, job: lease.job.id, execution: lease.execution.id, item: lease.item.map { $0.index + 1 },
+             stage: lease.step.stage, event: event, message: message)
+    }
+
+    /// The event's line in `outbox/logs/<job>.jsonl` and the process's own log — everything but
+    /// the store. After a crash between the store's commit and this, the store has the event and
+    /// the file lacks its line: the file is the copy, the store the record.
+    public func emit(_ record: EventRecord) {
+        let level = Level(rawValue: record.level) ?? .info
         // Keys in the documented order: ts, level, job, execution, item, stage, event, message.
-        let line = JSONLine.make(["ts": Timestamp.iso8601(date), "level": level.rawValue, "job": job,
-                                  "execution": execution, "item": item, "stage": stage?.rawValue,
-                                  "event": event, "message": message])
-        try? FileSystem.append(line, to: layout.log(job: job))
-        var text = "\(execution ?? job)"
-        if let item { text += " #\(item)" }
-        if let stage { text += " \(stage.rawValue)" }
-        let metadataMessage = Logger.Message(stringLiteral: "\(text) \(event): \(message)")
+        let line = JSONLine.make(["ts": Timestamp.iso8601(record.ts), "level": record.level, "job": record.job,
+                                  "execution": record.execution, "item": record.item, "stage": record.stage,
+                                  "event": record.event, "message": record.message])
+        try? FileSystem.append(line, to: layout.log(job: record.job))
+        var text = "\(record.execution ?? record.job)"
+        if let item = record.item { text += " #\(item)" }
+        if let stage = record.stage { text += " \(stage)" }
+        let metadataMessage = Logger.Message(stringLiteral: "\(text) \(record.event): \(record.message)")
         switch level {
         case .debug: logger.debug(metadataMessage)
         case .info: logger.info(metadataMessage)
