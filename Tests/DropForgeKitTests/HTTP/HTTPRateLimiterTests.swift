@@ -7,6 +7,7 @@ import FakeServers
 
 final class HTTPRateLimiterTests: XCTestCase {
     /// Virtual time: `sleep` moves the clock forward instead of waiting, and records each wait.
+    // @unchecked Sendable: `time` and `recordedSleeps` are guarded by `lock`.
     private final class VirtualClock: @unchecked Sendable {
         private let lock = NSLock()
         private var time: TimeInterval = 1000
@@ -26,6 +27,7 @@ final class HTTPRateLimiterTests: XCTestCase {
     }
 
     /// Counts requests in flight and remembers the highest count seen.
+    // @unchecked Sendable: `current` and `highest` are guarded by `lock`.
     private final class InFlightCounter: @unchecked Sendable {
         private let lock = NSLock()
         private var current = 0
