@@ -1,6 +1,7 @@
 import CCurl
 import CurlShim
 import Foundation
+import Synchronization
 
 /// `curl_global_init` must run once per process before any other curl call and is not itself
 /// thread-safe; a Swift `static let` is initialised exactly once, thread-safely, on first use.
@@ -8,32 +9,54 @@ enum CurlGlobal {
     static let initialized: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
 }
 
-/// One libcurl exchange (a single request/response, no redirect following) run on its own thread.
+/// One libcurl exchange (a single request/response, no redirect following), performed on the
+/// calling thread: no thread of its own, no callback, no continuation.
 ///
 /// Why a private multi handle instead of `curl_easy_perform`: a blocking easy transfer only checks
 /// its progress callback about once a second while the connection is idle, so a cancelled job
-/// could keep waiting on a silent server. Driving the transfer with `curl_multi_poll` lets
-/// `cancel()` call `curl_multi_wakeup`, which interrupts the wait at once; the loop then sees the
-/// flag and tears the transfer down (closing the connection). The progress callback returning
-/// non-zero when cancelled stays as a second line of defence.
-// @unchecked Sendable: the transfer runs on one thread; `cancelled` and `multi` are shared with `cancel()` under `lock`.
-final class CurlTransfer: @unchecked Sendable {
+/// could keep waiting on a silent server. Driving the transfer with `curl_multi_poll` lets another
+/// thread's `HTTPCancellation.cancel()` call `curl_multi_wakeup`, which interrupts the wait at
+/// once; the loop then sees the flag and tears the transfer down (closing the connection). The
+/// progress callback returning non-zero when cancelled stays as a second line of defence.
+final class CurlTransfer {
     /// What one exchange produced: the response, and where it redirects (if it is a redirect).
     struct Outcome {
         var response: HTTPResponse
         var redirectURL: String?
     }
 
+    /// The only part of a transfer another thread touches: the cancel flag and the multi handle
+    /// to wake, together under one lock so a wake-up never reaches a handle already cleaned up.
+    private final class Abort: Sendable {
+        private struct State {
+            var cancelled = false
+            /// The multi handle's address while the transfer runs, 0 otherwise (a raw pointer is
+            /// not Sendable; this lock is what makes waking it from another thread safe).
+            var multi = 0
+        }
+
+        private let state = Mutex(State())
+
+        var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+        func cancel() {
+            state.withLock { state in
+                state.cancelled = true
+                if let multi = UnsafeMutableRawPointer(bitPattern: state.multi) { curl_multi_wakeup(multi) }
+            }
+        }
+
+        func attach(_ multi: UnsafeMutableRawPointer?) {
+            state.withLock { $0.multi = Int(bitPattern: multi) }
+        }
+    }
+
     private let request: HTTPRequest
     private let options: HTTPClientOptions
     private let timeout: TimeInterval
+    private let abort = Abort()
 
-    // Shared with `cancel()` (any thread): guarded by `lock`.
-    private let lock = NSLock()
-    private var cancelled = false
-    private var multi: UnsafeMutableRawPointer?
-
-    // Touched only by the transfer thread (from curl callbacks and `run`).
+    // Touched only by the calling thread (from curl callbacks and `perform`).
     private var status = 0
     private var reason = ""
     private var headers: [(name: String, value: String)] = []
@@ -46,25 +69,15 @@ final class CurlTransfer: @unchecked Sendable {
         self.timeout = timeout
     }
 
-    var isCancelled: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return cancelled
-    }
+    var isCancelled: Bool { abort.isCancelled }
 
-    /// Aborts the transfer from any thread; the completion then reports `.cancelled`.
-    func cancel() {
-        lock.lock()
-        cancelled = true
-        if let multi { curl_multi_wakeup(multi) }
-        lock.unlock()
-    }
-
-    /// Runs the transfer on a new thread and calls `completion` exactly once, on that thread.
-    func start(_ completion: @escaping @Sendable (Result<Outcome, HTTPError>) -> Void) {
-        let thread = Thread { completion(self.run()) }
-        thread.name = "dropforge-http"
-        thread.start()
+    /// Runs the exchange on the calling thread. Cancelling `cancellation` (from any thread)
+    /// aborts it at once; it then reports `.cancelled`, as it does when already cancelled.
+    func perform(cancellation: HTTPCancellation?) -> Result<Outcome, HTTPError> {
+        let abort = self.abort
+        let key = cancellation?.onCancel { abort.cancel() }
+        defer { cancellation?.removeHandler(key) }
+        return run()
     }
 
     private func failure(_ kind: HTTPError.Kind, _ detail: String) -> Result<Outcome, HTTPError> {
@@ -87,13 +100,9 @@ final class CurlTransfer: @unchecked Sendable {
         }
         guard let multi = curl_multi_init() else { return failure(.protocolError, "curl_multi_init failed") }
         curl_multi_add_handle(multi, easy)
-        lock.lock()
-        self.multi = multi
-        lock.unlock()
+        abort.attach(multi)
         defer {
-            lock.lock()
-            self.multi = nil
-            lock.unlock()
+            abort.attach(nil)
             curl_multi_remove_handle(multi, easy)
             curl_multi_cleanup(multi)
         }
@@ -227,7 +236,7 @@ final class CurlTransfer: @unchecked Sendable {
         return HTTPError(kind, request, detail)
     }
 
-    // MARK: Callbacks (called on the transfer thread)
+    // MARK: Callbacks (called on the calling thread, inside `curl_multi_perform`)
 
     fileprivate func receiveHeader(_ line: String) -> Bool {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -2,10 +2,13 @@ import Foundation
 
 /// The one HTTP client every provider uses (DESIGN §5), on libcurl.
 ///
-/// - async/await: each exchange runs on its own thread (libcurl's easy interface blocks) and is
-///   bridged with a continuation; no Swift concurrency thread is ever blocked.
-/// - Cancellation: cancelling the calling task aborts the transfer in flight at once (see
-///   `CurlTransfer`), so a cancelled job stops its calls well within a second.
+/// - Synchronous: `send` runs every exchange on the calling thread (a stage's worker thread),
+///   which it blocks until the response is in. Why: the callers are plain threads, so an async
+///   client only added a bridge, a task, a continuation and a thread per exchange between them
+///   and libcurl. Never call it from Swift concurrency's cooperative pool.
+/// - Cancellation: cancelling the `HTTPCancellation` passed in (from any other thread) wakes
+///   libcurl and aborts the transfer in flight at once (see `CurlTransfer`), so a cancelled job
+///   stops its calls well within a second; the call throws `HTTPError` with `.cancelled`.
 /// - Redirects are followed here rather than by curl so that secret headers are dropped when a
 ///   redirect leaves the original origin (curl only drops `Authorization`/`Cookie`, not
 ///   `x-api-key`), and so the total timeout spans the whole chain.
@@ -15,8 +18,11 @@ import Foundation
 public final class HTTPClient: Sendable {
     public init() {}
 
-    /// Sends `request` and returns the final 2xx response, or throws `HTTPError`.
-    public func send(_ request: HTTPRequest, options: HTTPClientOptions = HTTPClientOptions()) async throws -> HTTPResponse {
+    /// Sends `request` on the calling thread and returns the final 2xx response, or throws
+    /// `HTTPError` (`.cancelled` when `cancellation` is, or becomes, cancelled: nothing more is sent).
+    public func send(
+        _ request: HTTPRequest, options: HTTPClientOptions = HTTPClientOptions(), cancellation: HTTPCancellation? = nil
+    ) throws -> HTTPResponse {
         try Self.validate(request)
         let started = ProcessInfo.processInfo.systemUptime
         var current = request
@@ -26,7 +32,8 @@ public final class HTTPClient: Sendable {
             guard remaining > 0 else {
                 throw HTTPError(.timeout, request, "timed out after \(options.totalTimeout) s (redirects included)")
             }
-            let outcome = try await perform(current, options: options, timeout: remaining)
+            let outcome = try CurlTransfer(request: current, options: options, timeout: remaining)
+                .perform(cancellation: cancellation).get()
             let response = outcome.response
             if [301, 302, 303, 307, 308].contains(response.status), let location = outcome.redirectURL {
                 guard redirects < options.maxRedirects else {
@@ -38,18 +45,6 @@ public final class HTTPClient: Sendable {
             }
             guard response.isSuccess else { throw HTTPError.status(response, for: current) }
             return response
-        }
-    }
-
-    private func perform(_ request: HTTPRequest, options: HTTPClientOptions, timeout: TimeInterval) async throws -> CurlTransfer.Outcome {
-        let transfer = CurlTransfer(request: request, options: options, timeout: timeout)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<CurlTransfer.Outcome, Error>) in
-                transfer.start { result in continuation.resume(with: result.mapError { $0 as Error }) }
-            }
-        } onCancel: {
-            // Also covers a task cancelled before the transfer started: `run` checks the flag first.
-            transfer.cancel()
         }
     }
 

@@ -1,93 +1,141 @@
+import Dispatch
 import Foundation
+import Synchronization
 
 /// Per-provider limits from the config (`concurrency`, `requests_per_minute`, DESIGN §5): at most
 /// `concurrency` requests in flight, and at most `requestsPerMinute` started in any 60-second
 /// window. A local GPU box wants `concurrency: 1`; a hosted API wants a request rate.
 ///
 /// One limiter per provider entry, shared by every stage that uses that provider. Callers wrap
-/// each request (each attempt, retries included) in `withPermit`. Waiting suspends the task; it
-/// never blocks a thread, and cancelling the task while it waits throws `CancellationError`.
+/// each request (each attempt, retries included) in `withPermit`, on their worker thread: waiting
+/// blocks that thread (HTTP is synchronous, see `HTTPClient`), first come, first served, and
+/// cancelling the `HTTPCancellation` passed in ends the wait at once with `CancellationError`.
 ///
 /// The window is a sliding log of start times rather than a refilling bucket so that a burst
-/// after an idle minute can never exceed the stated rate. The clock is injectable so tests
-/// can run minutes of virtual time instantly.
-// @unchecked Sendable: `starts` is guarded by `lock`.
-public final class HTTPRateLimiter: @unchecked Sendable {
+/// after an idle minute can never exceed the stated rate. The clock and the sleep are injectable
+/// so tests can run minutes of virtual time instantly.
+public final class HTTPRateLimiter: Sendable {
     public let concurrency: Int
     public let requestsPerMinute: Int?
     /// Length of the window `requestsPerMinute` applies to (60 s; shorter only in tests).
     public let window: TimeInterval
 
-    private let permits: AsyncPermitQueue
+    private struct State {
+        var inUse = 0
+        var nextWaiter = 0
+        /// Callers waiting for a permit, in arrival order.
+        var waiters: [(id: Int, wake: DispatchSemaphore)] = []
+        /// Start times granted within the last window (some may lie in the future: reserved slots).
+        var starts: [TimeInterval] = []
+    }
+
+    // Mutex has no wait, so each waiter blocks on its own semaphore, signalled by the `release`
+    // that hands it the permit or by cancellation: a FIFO hand-off that wakes one thread, not all.
+    private let state = Mutex(State())
     private let now: @Sendable () -> TimeInterval
-    private let sleep: @Sendable (TimeInterval) async throws -> Void
-    private let lock = NSLock()
-    /// Start times granted within the last window (some may lie in the future: reserved slots).
-    private var starts: [TimeInterval] = []
+    private let sleep: @Sendable (TimeInterval, HTTPCancellation?) -> Void
 
     /// - Parameters:
     ///   - concurrency: requests allowed in flight at once (at least 1).
     ///   - requestsPerMinute: requests allowed to start per window; `nil` or ≤ 0 means unlimited.
     ///   - now: a monotonic clock in seconds (default: system uptime, immune to wall-clock jumps).
-    ///   - sleep: suspends for the given seconds and throws if the task is cancelled.
+    ///   - sleep: blocks for the given seconds, returning early when the cancellation is cancelled.
     public init(
         concurrency: Int = 1,
         requestsPerMinute: Int? = nil,
         window: TimeInterval = 60,
         now: @escaping @Sendable () -> TimeInterval = { ProcessInfo.processInfo.systemUptime },
-        sleep: @escaping @Sendable (TimeInterval) async throws -> Void = { seconds in
-            try await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1_000_000_000))
-        }
+        sleep: @escaping @Sendable (TimeInterval, HTTPCancellation?) -> Void = { HTTPCancellation.sleep($0, cancellation: $1) }
     ) {
         self.concurrency = max(1, concurrency)
         self.requestsPerMinute = (requestsPerMinute ?? 0) > 0 ? requestsPerMinute : nil
         self.window = window
-        self.permits = AsyncPermitQueue(limit: max(1, concurrency))
         self.now = now
         self.sleep = sleep
     }
 
-    /// Runs `body` once both a concurrency permit and a slot in the rate window are free.
+    /// Runs `body` once both a concurrency permit and a slot in the rate window are free, blocking
+    /// the calling thread until then; throws `CancellationError` if `cancellation` is cancelled first.
     ///
     /// The concurrency permit is taken first so the recorded start time is the real start time:
     /// reserving a rate slot and then queueing behind a slow request would let two requests
     /// start closer together than the window allows.
-    public func withPermit<T>(_ body: () async throws -> T) async throws -> T {
-        try await permits.acquire()
-        defer { permits.release() }
+    public func withPermit<T>(cancellation: HTTPCancellation? = nil, _ body: () throws -> T) throws -> T {
+        try acquire(cancellation)
+        defer { release() }
         if let slot = reserveSlot() {
             let delay = slot - now()
             if delay > 0 {
-                do {
-                    try await sleep(delay)
-                    try Task.checkCancellation()
-                } catch {
+                sleep(delay, cancellation)
+                if cancellation?.isCancelled == true {
                     releaseSlot(slot)
-                    throw error
+                    throw CancellationError()
                 }
             }
         }
-        return try await body()
+        return try body()
+    }
+
+    /// Waits for a permit, first come, first served.
+    private func acquire(_ cancellation: HTTPCancellation?) throws {
+        if cancellation?.isCancelled == true { throw CancellationError() }
+        let wake = DispatchSemaphore(value: 0)
+        let id: Int? = state.withLock { state in
+            if state.inUse < concurrency, state.waiters.isEmpty {
+                state.inUse += 1
+                return nil
+            }
+            state.nextWaiter += 1
+            state.waiters.append((state.nextWaiter, wake))
+            return state.nextWaiter
+        }
+        guard let id else { return }
+        let key = cancellation?.onCancel { wake.signal() }
+        defer { cancellation?.removeHandler(key) }
+        wake.wait()
+        // Still queued: woken by cancellation. Gone from the queue: `release` handed us its permit.
+        let granted = state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return true }
+            state.waiters.remove(at: index)
+            return false
+        }
+        guard granted else { throw CancellationError() }
+        if cancellation?.isCancelled == true {
+            release()
+            throw CancellationError()
+        }
+    }
+
+    /// Returns a permit, handing it straight to the longest waiter if there is one.
+    private func release() {
+        let next: DispatchSemaphore? = state.withLock { state in
+            guard !state.waiters.isEmpty else {
+                state.inUse -= 1
+                return nil
+            }
+            return state.waiters.removeFirst().wake
+        }
+        next?.signal()
     }
 
     /// Picks the earliest start time that keeps every window within the rate, and records it.
     private func reserveSlot() -> TimeInterval? {
         guard let limit = requestsPerMinute else { return nil }
-        lock.lock()
-        defer { lock.unlock() }
-        let current = now()
-        starts.removeAll { $0 <= current - window }
-        var slot = max(current, starts.last ?? current)
-        if starts.count >= limit {
-            slot = max(slot, starts[starts.count - limit] + window)
+        return state.withLock { state in
+            let current = now()
+            state.starts.removeAll { $0 <= current - window }
+            var slot = max(current, state.starts.last ?? current)
+            if state.starts.count >= limit {
+                slot = max(slot, state.starts[state.starts.count - limit] + window)
+            }
+            state.starts.append(slot)
+            return slot
         }
-        starts.append(slot)
-        return slot
     }
 
     private func releaseSlot(_ slot: TimeInterval) {
-        lock.lock()
-        if let index = starts.lastIndex(of: slot) { starts.remove(at: index) }
-        lock.unlock()
+        state.withLock { state in
+            if let index = state.starts.lastIndex(of: slot) { state.starts.remove(at: index) }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,19 +12,20 @@ import Glibc
 /// subdirectories, so writes there never produce events; the rename out of `.tmp/` does.
 /// If the inbox disappears (deleted, unmounted: `IN_IGNORED`) the timer keeps running, and
 /// each tick tries to watch the folder again, so intake resumes when it comes back.
-// @unchecked Sendable: `reader`, `loop` and `stopped` are guarded by `lock`.
-public final class InotifyWatcher: InboxWatcher, @unchecked Sendable {
+public final class InotifyWatcher: InboxWatcher {
     /// The watched folder.
     public let inbox: URL
     /// Seconds between safety-net rescans.
     public let rescanInterval: TimeInterval
-    public let events: AsyncStream<InboxEvent>
 
-    private let continuation: AsyncStream<InboxEvent>.Continuation
-    private let lock = NSLock()
-    private var reader: InotifyReader?
-    private var loop: WatchLoop?
-    private var stopped = false
+    private struct State {
+        var reader: InotifyReader?
+        var loop: WatchLoop?
+        var stopped = false
+    }
+
+    private let queue = InboxEventQueue()
+    private let state = Mutex(State())
 
     /// - Parameters:
     ///   - inbox: the folder to watch (it must exist when ``start()`` is called).
@@ -31,46 +33,42 @@ public final class InotifyWatcher: InboxWatcher, @unchecked Sendable {
     public init(inbox: URL, rescanInterval: TimeInterval = 30) {
         self.inbox = inbox
         self.rescanInterval = rescanInterval
-        // Unbounded: dropping a hint silently would be worse than the few bytes an event
-        // costs, and the kernel queue in front of it is itself bounded.
-        (events, continuation) = AsyncStream.makeStream(of: InboxEvent.self, bufferingPolicy: .unbounded)
     }
 
     deinit { stop() }
 
+    public func next() -> InboxEvent? { queue.next() }
+
     public func start() throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard loop == nil, !stopped else { return }
-        let reader = try InotifyReader(folder: inbox.path, continuation: continuation)
-        // Watch first, then ask for the start-up rescan: a file dropped in between is seen by
-        // the rescan or the event, never by neither.
-        continuation.yield(.rescan(.startup))
-        let loop = WatchLoop(
-            name: "dropforge.inotify", watchedFD: reader.fd, interval: rescanInterval,
-            onReadable: { reader.drain() },
-            onTick: { reader.tick() })
-        do {
-            try loop.start(folder: inbox.path)
-        } catch {
-            reader.close()
-            throw error
+        try state.withLock { state in
+            guard state.loop == nil, !state.stopped else { return }
+            let reader = try InotifyReader(folder: inbox.path, queue: queue)
+            // Watch first, then ask for the start-up rescan: a file dropped in between is seen by
+            // the rescan or the event, never by neither.
+            queue.push(.rescan(.startup))
+            let loop = WatchLoop(
+                name: "dropforge.inotify", watchedFD: reader.fd, interval: rescanInterval,
+                onReadable: { reader.drain() },
+                onTick: { reader.tick() })
+            do {
+                try loop.start(folder: inbox.path)
+            } catch {
+                reader.close()
+                throw error
+            }
+            state.reader = reader
+            state.loop = loop
         }
-        continuation.onTermination = { [weak loop] _ in loop?.requestStop() }
-        self.reader = reader
-        self.loop = loop
     }
 
     public func stop() {
-        lock.lock()
-        let loop = self.loop, reader = self.reader
-        self.loop = nil
-        self.reader = nil
-        stopped = true
-        lock.unlock()
+        let (loop, reader) = state.withLock { state in
+            defer { state.loop = nil; state.reader = nil; state.stopped = true }
+            return (state.loop, state.reader)
+        }
         loop?.stopAndJoin()   // the thread is gone after this, so the fd can be closed
         reader?.close()
-        continuation.finish()
+        queue.finish()
     }
 }
 
@@ -85,11 +83,11 @@ final class InotifyReader: @unchecked Sendable {
 
     let fd: Int32
     private let folder: String
-    private let continuation: AsyncStream<InboxEvent>.Continuation
+    private let queue: InboxEventQueue
     private var watch: Int32
     private let buffer: UnsafeMutableRawPointer
 
-    init(folder: String, continuation: AsyncStream<InboxEvent>.Continuation) throws {
+    init(folder: String, queue: InboxEventQueue) throws {
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { throw IntakeError(folder: folder, operation: "inotify_init1", code: errno) }
         let watch = inotify_add_watch(fd, folder, Self.mask)
@@ -100,14 +98,14 @@ final class InotifyReader: @unchecked Sendable {
         }
         self.fd = fd
         self.folder = folder
-        self.continuation = continuation
+        self.queue = queue
         self.watch = watch
         self.buffer = .allocate(byteCount: Self.bufferSize, alignment: MemoryLayout<inotify_event>.alignment)
     }
 
     deinit { buffer.deallocate() }
 
-    /// Reads every pending record (the descriptor is non-blocking) and yields the hints.
+    /// Reads every pending record (the descriptor is non-blocking) and queues the hints.
     func drain() {
         while true {
             let count = read(fd, buffer, Self.bufferSize)
@@ -115,7 +113,7 @@ final class InotifyReader: @unchecked Sendable {
             guard count > 0 else { return }  // EAGAIN: drained; 0/other errors: nothing to read
             for record in InotifyRecord.parse(UnsafeRawBufferPointer(start: buffer, count: count)) {
                 if record.isWatchRemoved, record.wd == watch { watch = -1 }
-                if let event = record.inboxEvent { continuation.yield(event) }
+                if let event = record.inboxEvent { queue.push(event) }
             }
         }
     }
@@ -126,7 +124,7 @@ final class InotifyReader: @unchecked Sendable {
             let again = inotify_add_watch(fd, folder, Self.mask)
             if again >= 0 { watch = again }
         }
-        continuation.yield(.rescan(.timer))
+        queue.push(.rescan(.timer))
     }
 
     func close() { Glibc.close(fd) }

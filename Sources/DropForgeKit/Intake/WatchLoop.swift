@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,18 +12,20 @@ import Glibc
 /// that must not sit on the cooperative pool, and writing one byte to the pipe is the only
 /// way to interrupt `poll()` promptly, so ``stopAndJoin()`` returns in milliseconds and
 /// leaves no thread or descriptor behind.
-// @unchecked Sendable: the pipe descriptors and `phase` are guarded by `lock`.
-final class WatchLoop: @unchecked Sendable {
+final class WatchLoop: Sendable {
     private let name: String
     private let watchedFD: Int32?
     private let interval: TimeInterval
-    private let onReadable: () -> Void
-    private let onTick: () -> Void
+    private let onReadable: @Sendable () -> Void
+    private let onTick: @Sendable () -> Void
 
-    private let lock = NSLock()
-    private var wakeRead: Int32 = -1
-    private var wakeWrite: Int32 = -1
-    private var phase = Phase.idle
+    private struct State {
+        var wakeRead: Int32 = -1
+        var wakeWrite: Int32 = -1
+        var phase = Phase.idle
+    }
+
+    private let state = Mutex(State())
     private let exited = DispatchSemaphore(value: 0)
 
     private enum Phase { case idle, running, stopped }
@@ -33,7 +36,7 @@ final class WatchLoop: @unchecked Sendable {
     ///   - onReadable: called on the loop thread when `watchedFD` is readable.
     ///   - onTick: called on the loop thread every `interval`.
     init(name: String, watchedFD: Int32?, interval: TimeInterval,
-         onReadable: @escaping () -> Void = {}, onTick: @escaping () -> Void) {
+         onReadable: @escaping @Sendable () -> Void = {}, onTick: @escaping @Sendable () -> Void) {
         self.name = name
         self.watchedFD = watchedFD
         self.interval = max(interval, 0.001)
@@ -45,60 +48,51 @@ final class WatchLoop: @unchecked Sendable {
 
     /// Creates the self-pipe and starts the thread. Throws ``IntakeError`` when `pipe` fails.
     func start(folder: String) throws {
-        lock.lock()
-        defer { lock.unlock() }
-        guard phase == .idle else { return }
-        var fds: [Int32] = [-1, -1]
-        // `pipe2` is hidden behind _GNU_SOURCE in the Glibc module, so set the flags after.
-        guard pipe(&fds) == 0 else {
-            throw IntakeError(folder: folder, operation: "pipe", code: errno)
+        try state.withLock { state in
+            guard state.phase == .idle else { return }
+            var fds: [Int32] = [-1, -1]
+            // `pipe2` is hidden behind _GNU_SOURCE in the Glibc module, so set the flags after.
+            guard pipe(&fds) == 0 else {
+                throw IntakeError(folder: folder, operation: "pipe", code: errno)
+            }
+            for fd in fds {
+                _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
+            state.wakeRead = fds[0]
+            state.wakeWrite = fds[1]
+            state.phase = .running
+            let wakeRead = fds[0]
+            let thread = Thread { [self] in
+                self.run(wakeRead: wakeRead)
+                self.exited.signal()
+            }
+            thread.name = name
+            thread.start()
         }
-        for fd in fds {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
-        phase = .running
-        let thread = Thread { [self] in
-            self.run()
-            self.exited.signal()
-        }
-        thread.name = name
-        thread.start()
-    }
-
-    /// Asks the thread to exit without waiting for it (safe from any thread, including a
-    /// stream's `onTermination` handler that may run on the loop thread itself).
-    func requestStop() {
-        lock.lock()
-        defer { lock.unlock() }
-        if phase == .running { wake() }
     }
 
     /// Stops the thread, waits for it to exit and closes the self-pipe. Idempotent.
     func stopAndJoin() {
-        lock.lock()
-        let wasRunning = phase == .running
-        if wasRunning { wake() }
-        phase = .stopped
-        lock.unlock()
+        let wasRunning = state.withLock { state in
+            defer { state.phase = .stopped }
+            guard state.phase == .running else { return false }
+            var byte: UInt8 = 1
+            _ = write(state.wakeWrite, &byte, 1)  // EAGAIN means a wake-up is already pending: fine.
+            return true
+        }
         guard wasRunning else { return }
         exited.wait()
         // The thread has exited, so nothing else can touch the pipe any more.
+        let (wakeRead, wakeWrite) = state.withLock { state in
+            defer { state.wakeRead = -1; state.wakeWrite = -1 }
+            return (state.wakeRead, state.wakeWrite)
+        }
         close(wakeRead)
         close(wakeWrite)
-        wakeRead = -1
-        wakeWrite = -1
     }
 
-    /// Called with `lock` held while running, so `wakeWrite` is open.
-    private func wake() {
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)  // EAGAIN means a wake-up is already pending: fine.
-    }
-
-    private func run() {
+    private func run(wakeRead: Int32) {
         var nextTick = Self.monotonicNow() + interval
         var fds = [pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
         if let watchedFD { fds.append(pollfd(fd: watchedFD, events: Int16(POLLIN), revents: 0)) }

@@ -37,10 +37,11 @@ public final class Watch: @unchecked Sendable {
         let engine = runtime.engine
         let log = runtime.log
         let done = DispatchSemaphore(value: 0)
-        // Events arrive on the watcher's stream, one at a time; the stage work runs on the
-        // engine's own threads, so a short blocking claim here holds nothing else up.
-        Task.detached {
-            for await event in watcher.events {
+        // Events are handled one at a time on a plain thread of its own: a claim is a few blocking
+        // SQLite writes, which must not sit on Swift's cooperative pool; the stage work runs on
+        // the engine's own threads, so a short blocking claim here holds nothing else up.
+        let events = Thread {
+            while let event = watcher.next() {
                 switch event {
                 case .arrived(let name):
                     if intake.claim(name) != nil { engine.ring() }
@@ -58,6 +59,8 @@ public final class Watch: @unchecked Sendable {
             }
             done.signal()
         }
+        events.name = "dropforge.intake"
+        events.start()
 
         // Files still settling are looked at again when they are due.
         while !signals.stopRequested {

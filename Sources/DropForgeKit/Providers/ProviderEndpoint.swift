@@ -7,9 +7,9 @@ import DropForgeCore
 /// from the environment variable the entry names, never stored), the shared HTTP client and the
 /// provider's own rate limiter (`concurrency`, `requests_per_minute`).
 ///
-/// Stage runners are synchronous (each stage has worker threads), so `send` blocks its worker
-/// thread while the async HTTP exchange runs elsewhere; HTTP errors come back as `StepError`s the
-/// retry policy can classify.
+/// Stage runners are synchronous (each stage has worker threads), and so is HTTP: `send` waits for
+/// the limiter and runs the exchange on the calling worker thread, under the step's
+/// `StepCancellation.current`; HTTP errors come back as `StepError`s the retry policy can classify.
 public final class ProviderEndpoint: Sendable {
     public let name: String
     public let config: ProviderConfig
@@ -62,9 +62,12 @@ public final class ProviderEndpoint: Sendable {
             throw StepError.permanent(.apiKeyMissing, "provider '\(name)': the environment variable \(variable) is not set")
         }
         let options = options ?? self.options
+        // A step cancelled before its call, or while it waits for the limiter, sends nothing and
+        // throws `CancellationError`; one cancelled in flight throws `HTTPError` `.cancelled`.
+        let cancellation = StepCancellation.current?.http
         do {
-            return .success(try BlockingCall.run { [client, limiter] in
-                try await limiter.withPermit { try await client.send(request, options: options) }
+            return .success(try limiter.withPermit(cancellation: cancellation) {
+                try client.send(request, options: options, cancellation: cancellation)
             })
         } catch let error as HTTPError {
             return .failure(error)

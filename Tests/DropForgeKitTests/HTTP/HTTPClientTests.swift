@@ -11,9 +11,9 @@ final class HTTPClientTests: XCTestCase {
     /// Sends and returns the HTTPError thrown, failing the test if the call succeeds or throws anything else.
     private func httpError(
         _ request: HTTPRequest, _ options: HTTPClientOptions = HTTPClientOptions(), file: StaticString = #filePath, line: UInt = #line
-    ) async -> HTTPError? {
+    ) -> HTTPError? {
         do {
-            let response = try await client.send(request, options: options)
+            let response = try client.send(request, options: options)
             XCTFail("expected an error, got HTTP \(response.status)", file: file, line: line)
         } catch let error as HTTPError {
             return error
@@ -23,20 +23,15 @@ final class HTTPClientTests: XCTestCase {
         return nil
     }
 
-    /// `XCTUnwrap` for a value computed by an `await` expression (XCTUnwrap's autoclosure cannot await).
-    private func unwrap<T>(_ value: T?, file: StaticString = #filePath, line: UInt = #line) async throws -> T {
-        try XCTUnwrap(value, file: file, line: line)
-    }
-
     // MARK: Round trips
 
-    func testGetRoundTripsHeadersAndBody() async throws {
+    func testGetRoundTripsHeadersAndBody() throws {
         let server = try FakeHTTPServer { request in
             .json(#"{"path":"\#(request.path)"}"#, headers: [("X-Request-Id", "abc-123")])
         }
         defer { server.stop() }
         let request = HTTPRequest(url: server.url("/v1/models?limit=2"), headers: [("Accept", "application/json"), ("X-Trace", "t1")])
-        let response = try await client.send(request)
+        let response = try client.send(request)
 
         XCTAssertEqual(response.status, 200)
         XCTAssertEqual(response.reason, "OK")
@@ -51,12 +46,12 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertTrue(recorded.body.isEmpty)
     }
 
-    func testPostSendsJSONBodyAndHeadersInOrder() async throws {
+    func testPostSendsJSONBodyAndHeadersInOrder() throws {
         let server = try FakeHTTPServer { request in .normal(status: 201, headers: [], body: request.body) }
         defer { server.stop() }
         let payload = Data(#"{"model":"llava","messages":[{"role":"user","content":"héllo"}]}"#.utf8)
         let request = HTTPRequest.json(url: server.url("/v1/chat/completions"), body: payload, headers: [("Authorization", "Bearer sk-secret")])
-        let response = try await client.send(request)
+        let response = try client.send(request)
 
         XCTAssertEqual(response.status, 201)
         XCTAssertEqual(response.body, payload)
@@ -72,11 +67,11 @@ final class HTTPClientTests: XCTestCase {
 
     // MARK: Status classification
 
-    func test500IsTransientAndNamesRequestAndBody() async throws {
+    func test500IsTransientAndNamesRequestAndBody() throws {
         let server = try FakeHTTPServer { _ in .text("boom: worker crashed", status: 500) }
         defer { server.stop() }
         let url = server.url("/sdapi/v1/txt2img")
-        let error = try await unwrap(await httpError(HTTPRequest.json(url: url, body: Data("{}".utf8))))
+        let error = try XCTUnwrap(httpError(HTTPRequest.json(url: url, body: Data("{}".utf8))))
 
         XCTAssertEqual(error.kind, .status(500))
         XCTAssertEqual(error.description, "POST \(url.absoluteString): HTTP 500 Internal Server Error: boom: worker crashed")
@@ -86,11 +81,11 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertTrue(step.message.hasPrefix("provider 'gpu-box': POST http://127.0.0.1:"))
     }
 
-    func test503WithRetryAfterSeconds() async throws {
+    func test503WithRetryAfterSeconds() throws {
         let server = try FakeHTTPServer { _ in .text("overloaded", status: 503, headers: [("Retry-After", "7")]) }
         defer { server.stop() }
         let url = server.url("/v1/chat/completions")
-        let error = try await unwrap(await httpError(HTTPRequest.json(url: url, body: Data("{}".utf8))))
+        let error = try XCTUnwrap(httpError(HTTPRequest.json(url: url, body: Data("{}".utf8))))
 
         XCTAssertEqual(error.description, "POST http://127.0.0.1:\(server.port)/v1/chat/completions: HTTP 503 Service Unavailable: overloaded")
         XCTAssertEqual(error.retryAfter, 7)
@@ -99,7 +94,7 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(step.retryAfter, 7)
     }
 
-    func test503WithRetryAfterHTTPDate() async throws {
+    func test503WithRetryAfterHTTPDate() throws {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
@@ -107,7 +102,7 @@ final class HTTPClientTests: XCTestCase {
         let date = formatter.string(from: Date().addingTimeInterval(120))
         let server = try FakeHTTPServer { _ in .status(503, headers: [("Retry-After", date)]) }
         defer { server.stop() }
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/"))))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/"))))
 
         let retryAfter = try XCTUnwrap(error.stepError(provider: "p").retryAfter)
         XCTAssertEqual(retryAfter, 120, accuracy: 3)
@@ -125,10 +120,10 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertNil(HTTPResponse.parseRetryAfter("-5", now: now))
     }
 
-    func test429IsTransientWithRetryAfter() async throws {
+    func test429IsTransientWithRetryAfter() throws {
         let server = try FakeHTTPServer { _ in .json(#"{"error":"rate limited"}"#, status: 429, headers: [("Retry-After", "1")]) }
         defer { server.stop() }
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/v1/images/generations"))))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/v1/images/generations"))))
 
         XCTAssertEqual(error.kind, .status(429))
         let step = error.stepError(provider: "openai")
@@ -137,16 +132,16 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(step.retryAfter, 1)
     }
 
-    func test404And400ArePermanentAndKeepTheBody() async throws {
+    func test404And400ArePermanentAndKeepTheBody() throws {
         let server = try FakeHTTPServer { request in
             request.path == "/missing" ? .text("no such route", status: 404) : .json(#"{"node_errors":{"3":"bad"}}"#, status: 400)
         }
         defer { server.stop() }
-        let notFound = try await unwrap(await httpError(HTTPRequest(url: server.url("/missing"))))
+        let notFound = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/missing"))))
         XCTAssertEqual(notFound.kind, .status(404))
         XCTAssertFalse(notFound.stepError(provider: "p").isTransient)
 
-        let bad = try await unwrap(await httpError(HTTPRequest.json(url: server.url("/prompt"), body: Data("{}".utf8))))
+        let bad = try XCTUnwrap(httpError(HTTPRequest.json(url: server.url("/prompt"), body: Data("{}".utf8))))
         XCTAssertEqual(bad.kind, .status(400))
         XCTAssertFalse(bad.stepError(provider: "comfy").isTransient)
         XCTAssertEqual(bad.response?.text, #"{"node_errors":{"3":"bad"}}"#, "callers can read a 4xx body")
@@ -162,19 +157,19 @@ final class HTTPClientTests: XCTestCase {
 
     // MARK: Network faults
 
-    func testConnectionRefusedIsTransientConnectFailed() async throws {
+    func testConnectionRefusedIsTransientConnectFailed() throws {
         let port = try FakeHTTPServer.unusedPort()
-        let error = try await unwrap(await httpError(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/models")!)))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/models")!)))
         XCTAssertEqual(error.kind, .connectFailed)
         XCTAssertTrue(error.stepError(provider: "p").isTransient)
         XCTAssertTrue(error.description.hasPrefix("GET http://127.0.0.1:\(port)/v1/models: connection failed"), error.description)
     }
 
-    func testTotalTimeoutOnSlowServer() async throws {
+    func testTotalTimeoutOnSlowServer() throws {
         let server = try FakeHTTPServer { _ in .delayed(5, .text("too late")) }
         defer { server.stop() }
         let started = Date()
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/slow")), HTTPClientOptions(totalTimeout: 0.5)))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/slow")), HTTPClientOptions(totalTimeout: 0.5)))
         let elapsed = Date().timeIntervalSince(started)
 
         XCTAssertEqual(error.kind, .timeout)
@@ -183,55 +178,55 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertLessThan(elapsed, 1.5)
     }
 
-    func testTruncatedBodyIsTransientProtocolError() async throws {
+    func testTruncatedBodyIsTransientProtocolError() throws {
         let server = try FakeHTTPServer { _ in
             .truncated(status: 200, headers: [], body: Data(repeating: 65, count: 100), declaredLength: 1000)
         }
         defer { server.stop() }
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/view"))))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/view"))))
         XCTAssertEqual(error.kind, .protocolError)
         XCTAssertTrue(error.stepError(provider: "p").isTransient)
     }
 
-    func testCloseWithoutResponseIsProtocolError() async throws {
+    func testCloseWithoutResponseIsProtocolError() throws {
         let server = try FakeHTTPServer { _ in .closeWithoutResponse }
         defer { server.stop() }
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/"))))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/"))))
         XCTAssertEqual(error.kind, .protocolError)
         XCTAssertTrue(error.stepError(provider: "p").isTransient)
     }
 
-    func testChunkedAndCloseDelimitedBodiesWithinLimitAreRead() async throws {
+    func testChunkedAndCloseDelimitedBodiesWithinLimitAreRead() throws {
         let server = try FakeHTTPServer { request in
             request.path == "/chunked"
                 ? .chunked(status: 200, headers: [], chunks: [Data("hello ".utf8), Data("world".utf8)])
                 : .closeDelimited(status: 200, headers: [], body: Data("until close".utf8))
         }
         defer { server.stop() }
-        let chunked = try await client.send(HTTPRequest(url: server.url("/chunked")))
+        let chunked = try client.send(HTTPRequest(url: server.url("/chunked")))
         XCTAssertEqual(chunked.text, "hello world")
-        let delimited = try await client.send(HTTPRequest(url: server.url("/close")))
+        let delimited = try client.send(HTTPRequest(url: server.url("/close")))
         XCTAssertEqual(delimited.text, "until close")
     }
 
     // MARK: Size limit
 
-    func testTooLargeFromContentLength() async throws {
+    func testTooLargeFromContentLength() throws {
         let server = try FakeHTTPServer { _ in .normal(status: 200, headers: [], body: Data(repeating: 1, count: 4096)) }
         defer { server.stop() }
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/big")), HTTPClientOptions(maxResponseBytes: 1000)))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/big")), HTTPClientOptions(maxResponseBytes: 1000)))
         XCTAssertEqual(error.kind, .tooLarge)
         XCTAssertFalse(error.stepError(provider: "p").isTransient)
         XCTAssertTrue(error.description.contains("larger than 1000 bytes"), error.description)
     }
 
-    func testTooLargeWithoutContentLengthStopsReading() async throws {
+    func testTooLargeWithoutContentLengthStopsReading() throws {
         let total = 32 << 20
         let server = try FakeHTTPServer { _ in
             .trickle(status: 200, headers: [], body: Data(repeating: 7, count: total), chunkSize: 64 << 10, interval: 0.001, announceLength: false)
         }
         defer { server.stop() }
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/stream")), HTTPClientOptions(maxResponseBytes: 256 << 10)))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/stream")), HTTPClientOptions(maxResponseBytes: 256 << 10)))
         XCTAssertEqual(error.kind, .tooLarge)
 
         let exchange = try XCTUnwrap(server.waitForExchanges(1, timeout: 3).first)
@@ -239,18 +234,18 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertLessThan(exchange.bytesSent, total / 2)
     }
 
-    func testTooLargeChunked() async throws {
+    func testTooLargeChunked() throws {
         let server = try FakeHTTPServer { _ in
             .chunked(status: 200, headers: [], chunks: Array(repeating: Data(repeating: 3, count: 1000), count: 20))
         }
         defer { server.stop() }
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/")), HTTPClientOptions(maxResponseBytes: 5000)))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/")), HTTPClientOptions(maxResponseBytes: 5000)))
         XCTAssertEqual(error.kind, .tooLarge)
     }
 
     // MARK: Redirects
 
-    func testRedirectsFollowedUpToTheLimit() async throws {
+    func testRedirectsFollowedUpToTheLimit() throws {
         // /hop/N redirects to /hop/N-1; /hop/0 answers.
         let server = try FakeHTTPServer { request in
             let n = Int(request.path.split(separator: "/").last ?? "") ?? 0
@@ -258,18 +253,18 @@ final class HTTPClientTests: XCTestCase {
         }
         defer { server.stop() }
         let options = HTTPClientOptions(maxRedirects: 3)
-        let response = try await client.send(HTTPRequest(url: server.url("/hop/3")), options: options)
+        let response = try client.send(HTTPRequest(url: server.url("/hop/3")), options: options)
         XCTAssertEqual(response.text, "arrived")
         XCTAssertEqual(response.url, server.url("/hop/0"))
         XCTAssertEqual(server.requests.map(\.path), ["/hop/3", "/hop/2", "/hop/1", "/hop/0"])
 
-        let error = try await unwrap(await httpError(HTTPRequest(url: server.url("/hop/4")), options))
+        let error = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/hop/4")), options))
         XCTAssertEqual(error.kind, .tooManyRedirects)
         XCTAssertFalse(error.stepError(provider: "p").isTransient)
         XCTAssertEqual(server.requests.count, 8, "/hop/4 makes 4 requests; the 4th redirect is refused")
     }
 
-    func testRedirectToAnotherOriginDropsSecretHeadersAnd303BecomesGet() async throws {
+    func testRedirectToAnotherOriginDropsSecretHeadersAnd303BecomesGet() throws {
         let other = try FakeHTTPServer { _ in .text("elsewhere") }
         defer { other.stop() }
         let target = other.url("/landing").absoluteString
@@ -277,7 +272,7 @@ final class HTTPClientTests: XCTestCase {
         defer { server.stop() }
         let request = HTTPRequest.json(
             url: server.url("/submit"), body: Data("{}".utf8), headers: [("Authorization", "Bearer sk-secret"), ("x-api-key", "k-12345"), ("X-Trace", "t")])
-        let response = try await client.send(request)
+        let response = try client.send(request)
 
         XCTAssertEqual(response.text, "elsewhere")
         let landed = try XCTUnwrap(other.requests.first)
@@ -290,18 +285,21 @@ final class HTTPClientTests: XCTestCase {
 
     // MARK: Cancellation
 
-    func testCancellationAbortsTransferInFlight() async throws {
+    func testCancellationAbortsTransferInFlight() throws {
         let server = try FakeHTTPServer { _ in .delayed(5, .text("late")) }
         defer { server.stop() }
-        let client = self.client
-        let url = server.url("/slow")
-        let task = Task { try await client.send(HTTPRequest(url: url)) }
-        try await Task.sleep(nanoseconds: 100_000_000)
-        XCTAssertEqual(server.requests.count, 1, "the request reached the server before cancelling")
-        let cancelledAt = Date()
-        task.cancel()
+        let cancellation = HTTPCancellation()
+        let requestsBeforeCancel = Locked(0)
+        let cancelledAt = Locked<Date?>(nil)
+        // Another thread cancels while the call blocks this one, as `jobs cancel` does.
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 0.1)
+            requestsBeforeCancel.set(server.requests.count)
+            cancelledAt.set(Date())
+            cancellation.cancel()
+        }
         do {
-            _ = try await task.value
+            _ = try client.send(HTTPRequest(url: server.url("/slow")), cancellation: cancellation)
             XCTFail("expected cancellation")
         } catch let error as HTTPError {
             XCTAssertEqual(error.kind, .cancelled)
@@ -309,20 +307,17 @@ final class HTTPClientTests: XCTestCase {
             XCTAssertEqual(step.code, "cancelled")
             XCTAssertFalse(step.isTransient)
         }
-        XCTAssertLessThan(Date().timeIntervalSince(cancelledAt), 1.0)
+        XCTAssertEqual(requestsBeforeCancel.value, 1, "the request reached the server before cancelling")
+        XCTAssertLessThan(Date().timeIntervalSince(try XCTUnwrap(cancelledAt.value)), 1.0)
     }
 
-    func testAlreadyCancelledTaskSendsNothing() async throws {
+    func testAlreadyCancelledCallSendsNothing() throws {
         let server = try FakeHTTPServer { _ in .text("ok") }
         defer { server.stop() }
-        let client = self.client
-        let url = server.url("/")
-        let task = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            return try await client.send(HTTPRequest(url: url))
-        }
+        let cancellation = HTTPCancellation()
+        cancellation.cancel()
         do {
-            _ = try await task.value
+            _ = try client.send(HTTPRequest(url: server.url("/")), cancellation: cancellation)
             XCTFail("expected cancellation")
         } catch let error as HTTPError {
             XCTAssertEqual(error.kind, .cancelled)
@@ -343,18 +338,18 @@ final class HTTPClientTests: XCTestCase {
         XCTAssertEqual(text, "POST https://api.example.com/v1/chat/completions [Authorization: [redacted], X-API-Key: [redacted], Content-Type: application/json] body: 2 bytes")
     }
 
-    func testSecretsNeverAppearInErrors() async throws {
+    func testSecretsNeverAppearInErrors() throws {
         // A server that echoes the request headers in its error body, as some proxies do.
         let server = try FakeHTTPServer { request in
             .text(request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n"), status: 401)
         }
         defer { server.stop() }
         let headers = [(name: "Authorization", value: "Bearer sk-secret")]
-        let unauthorized = try await unwrap(await httpError(HTTPRequest(url: server.url("/v1/models"), headers: headers)))
+        let unauthorized = try XCTUnwrap(httpError(HTTPRequest(url: server.url("/v1/models"), headers: headers)))
         XCTAssertTrue(unauthorized.description.contains("Authorization: [redacted]"), "the echoed header is scrubbed: \(unauthorized)")
 
         let port = try FakeHTTPServer.unusedPort()
-        let refused = try await unwrap(await httpError(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/x?key=sk-secret-in-query")!, headers: headers)))
+        let refused = try XCTUnwrap(httpError(HTTPRequest(url: URL(string: "http://127.0.0.1:\(port)/x?key=sk-secret-in-query")!, headers: headers)))
 
         for error in [unauthorized, refused] {
             let texts = [error.description, error.detail, error.url, String(describing: error), "\(error.stepError(provider: "openai"))",
@@ -365,11 +360,11 @@ final class HTTPClientTests: XCTestCase {
         }
     }
 
-    func testHeaderInjectionIsRefused() async throws {
+    func testHeaderInjectionIsRefused() throws {
         let request = HTTPRequest(url: URL(string: "http://127.0.0.1:9/")!, headers: [("X-Evil", "a\r\nHost: other")])
-        let error = try await unwrap(await httpError(request))
+        let error = try XCTUnwrap(httpError(request))
         XCTAssertEqual(error.kind, .invalidRequest)
-        let ftp = try await unwrap(await httpError(HTTPRequest(url: URL(string: "ftp://127.0.0.1/file")!)))
+        let ftp = try XCTUnwrap(httpError(HTTPRequest(url: URL(string: "ftp://127.0.0.1/file")!)))
         XCTAssertEqual(ftp.kind, .invalidRequest)
     }
 }

@@ -7,6 +7,7 @@ import FakeServers
 
 final class HTTPRateLimiterTests: XCTestCase {
     /// Virtual time: `sleep` moves the clock forward instead of waiting, and records each wait.
+    // @unchecked Sendable: `time` and `recordedSleeps` are guarded by `lock`.
     private final class VirtualClock: @unchecked Sendable {
         private let lock = NSLock()
         private var time: TimeInterval = 1000
@@ -15,8 +16,7 @@ final class HTTPRateLimiterTests: XCTestCase {
         var now: TimeInterval { lock.withLock { time } }
         var sleeps: [TimeInterval] { lock.withLock { recordedSleeps } }
 
-        func sleep(_ seconds: TimeInterval) async throws {
-            try Task.checkCancellation()
+        func sleep(_ seconds: TimeInterval) {
             lock.withLock {
                 recordedSleeps.append(seconds)
                 time += seconds
@@ -27,6 +27,7 @@ final class HTTPRateLimiterTests: XCTestCase {
     }
 
     /// Counts requests in flight and remembers the highest count seen.
+    // @unchecked Sendable: `current` and `highest` are guarded by `lock`.
     private final class InFlightCounter: @unchecked Sendable {
         private let lock = NSLock()
         private var current = 0
@@ -37,44 +38,43 @@ final class HTTPRateLimiterTests: XCTestCase {
         func leave() { lock.withLock { current -= 1 } }
     }
 
-    private func observedConcurrency(limit: Int, requests: Int, server: FakeHTTPServer) async throws -> Int {
+    private func observedConcurrency(limit: Int, requests: Int, server: FakeHTTPServer) throws -> Int {
         let limiter = HTTPRateLimiter(concurrency: limit)
         let counter = InFlightCounter()
         let client = HTTPClient()
         let url = server.url("/generate")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<requests {
-                group.addTask {
-                    try await limiter.withPermit {
-                        counter.enter()
-                        defer { counter.leave() }
-                        _ = try await client.send(HTTPRequest(url: url))
-                    }
+        // One thread per request, as stage workers call it.
+        let workers = (0..<requests).map { _ in
+            OnThread {
+                try limiter.withPermit {
+                    counter.enter()
+                    defer { counter.leave() }
+                    _ = try client.send(HTTPRequest(url: url))
                 }
             }
-            try await group.waitForAll()
         }
+        for worker in workers { try XCTUnwrap(worker.result()).get() }
         return counter.maximum
     }
 
-    func testConcurrencyOneSerialisesRequests() async throws {
+    func testConcurrencyOneSerialisesRequests() throws {
         let server = try FakeHTTPServer { _ in .delayed(0.03, .text("ok")) }
         defer { server.stop() }
-        let serial = try await observedConcurrency(limit: 1, requests: 4, server: server)
+        let serial = try observedConcurrency(limit: 1, requests: 4, server: server)
         XCTAssertEqual(serial, 1)
-        let parallel = try await observedConcurrency(limit: 3, requests: 6, server: server)
+        let parallel = try observedConcurrency(limit: 3, requests: 6, server: server)
         XCTAssertGreaterThan(parallel, 1, "the counter can see overlap when the limit allows it")
         XCTAssertLessThanOrEqual(parallel, 3)
         XCTAssertEqual(server.requests.count, 10)
     }
 
-    func testRequestsPerMinuteSlidingWindow() async throws {
+    func testRequestsPerMinuteSlidingWindow() throws {
         let clock = VirtualClock()
         let limiter = HTTPRateLimiter(
-            concurrency: 4, requestsPerMinute: 2, now: { clock.now }, sleep: { try await clock.sleep($0) })
+            concurrency: 4, requestsPerMinute: 2, now: { clock.now }, sleep: { seconds, _ in clock.sleep(seconds) })
         var starts: [TimeInterval] = []
         for _ in 0..<5 {
-            try await limiter.withPermit { starts.append(clock.now) }
+            try limiter.withPermit { starts.append(clock.now) }
         }
         // Two per 60 s window: 0, 0, then wait a minute, 60, 60, then 120.
         XCTAssertEqual(starts.map { $0 - 1000 }, [0, 0, 60, 60, 120])
@@ -82,68 +82,86 @@ final class HTTPRateLimiterTests: XCTestCase {
 
         // After an idle stretch the window has emptied: no wait.
         clock.advance(300)
-        try await limiter.withPermit {}
+        try limiter.withPermit {}
         XCTAssertEqual(clock.sleeps.count, 2)
     }
 
-    func testWindowCountsStartsNotCompletions() async throws {
+    func testWindowCountsStartsNotCompletions() throws {
         let clock = VirtualClock()
-        let limiter = HTTPRateLimiter(requestsPerMinute: 3, now: { clock.now }, sleep: { try await clock.sleep($0) })
-        try await limiter.withPermit { clock.advance(10) }  // start 0
-        try await limiter.withPermit { clock.advance(10) }  // start 10
-        try await limiter.withPermit { clock.advance(10) }  // start 20
-        try await limiter.withPermit {}  // window [0,60) is full: waits until 60
+        let limiter = HTTPRateLimiter(requestsPerMinute: 3, now: { clock.now }, sleep: { seconds, _ in clock.sleep(seconds) })
+        try limiter.withPermit { clock.advance(10) }  // start 0
+        try limiter.withPermit { clock.advance(10) }  // start 10
+        try limiter.withPermit { clock.advance(10) }  // start 20
+        try limiter.withPermit {}  // window [0,60) is full: waits until 60
         XCTAssertEqual(clock.sleeps, [30])
     }
 
-    func testUnlimitedRateNeverSleeps() async throws {
+    func testUnlimitedRateNeverSleeps() throws {
         let clock = VirtualClock()
-        let limiter = HTTPRateLimiter(concurrency: 2, requestsPerMinute: nil, now: { clock.now }, sleep: { try await clock.sleep($0) })
-        for _ in 0..<50 { try await limiter.withPermit {} }
+        let limiter = HTTPRateLimiter(concurrency: 2, requestsPerMinute: nil, now: { clock.now }, sleep: { seconds, _ in clock.sleep(seconds) })
+        for _ in 0..<50 { try limiter.withPermit {} }
         XCTAssertTrue(clock.sleeps.isEmpty)
     }
 
-    func testCancellationWhileWaitingForAPermit() async throws {
+    func testCancellationWhileWaitingForAPermit() throws {
         let limiter = HTTPRateLimiter(concurrency: 1)
-        let holding = expectation(description: "first caller holds the permit")
-        let release = AsyncStream<Void>.makeStream()
-        let holder = Task {
-            try await limiter.withPermit {
-                holding.fulfill()
-                for await _ in release.stream { break }
+        let holding = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let holder = OnThread {
+            try limiter.withPermit {
+                holding.signal()
+                release.wait()
             }
         }
-        await fulfillment(of: [holding], timeout: 1)
+        XCTAssertEqual(holding.wait(timeout: .now() + 1), .success, "first caller holds the permit")
 
-        let waiter = Task { try await limiter.withPermit { "got it" } }
-        try await Task.sleep(nanoseconds: 50_000_000)
+        let cancellation = HTTPCancellation()
+        let waiter = OnThread { try limiter.withPermit(cancellation: cancellation) { "got it" } }
+        Thread.sleep(forTimeInterval: 0.05)
         let cancelledAt = Date()
-        waiter.cancel()
-        do {
-            _ = try await waiter.value
-            XCTFail("expected CancellationError")
-        } catch is CancellationError {}
+        cancellation.cancel()
+        XCTAssertThrowsError(try XCTUnwrap(waiter.result()).get(), "expected CancellationError") { error in
+            XCTAssertTrue(error is CancellationError, "\(error)")
+        }
         XCTAssertLessThan(Date().timeIntervalSince(cancelledAt), 0.5)
 
         // The cancelled waiter took nothing: once the holder finishes, the next caller gets in.
-        release.continuation.yield()
-        try await holder.value
-        let next = try await limiter.withPermit { "next" }
+        release.signal()
+        try XCTUnwrap(holder.result()).get()
+        let next = try limiter.withPermit { "next" }
         XCTAssertEqual(next, "next")
     }
 
-    func testCancellationWhileWaitingForTheRateWindow() async throws {
+    func testCancellationWhileWaitingForTheRateWindow() throws {
         // Real clock, tiny window: the second call must wait ~10 s, and cancelling it ends the wait.
         let limiter = HTTPRateLimiter(concurrency: 1, requestsPerMinute: 1, window: 10)
-        try await limiter.withPermit {}
-        let waiter = Task { try await limiter.withPermit { 1 } }
-        try await Task.sleep(nanoseconds: 50_000_000)
+        try limiter.withPermit {}
+        let cancellation = HTTPCancellation()
+        let waiter = OnThread { try limiter.withPermit(cancellation: cancellation) { 1 } }
+        Thread.sleep(forTimeInterval: 0.05)
         let cancelledAt = Date()
-        waiter.cancel()
-        do {
-            _ = try await waiter.value
-            XCTFail("expected CancellationError")
-        } catch is CancellationError {}
+        cancellation.cancel()
+        XCTAssertThrowsError(try XCTUnwrap(waiter.result()).get(), "expected CancellationError") { error in
+            XCTAssertTrue(error is CancellationError, "\(error)")
+        }
         XCTAssertLessThan(Date().timeIntervalSince(cancelledAt), 0.5)
+    }
+}
+
+/// Runs `body` on a thread of its own, as a stage worker would, and lets the test wait for its outcome.
+private final class OnThread<T: Sendable>: Sendable {
+    private let outcome = Locked<Result<T, Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping @Sendable () throws -> T) {
+        Thread.detachNewThread { [outcome, done] in
+            outcome.set(Result { try body() })
+            done.signal()
+        }
+    }
+
+    /// The outcome, or nil when the thread has not finished within `timeout` seconds.
+    func result(timeout: TimeInterval = 5) -> Result<T, Error>? {
+        done.wait(timeout: .now() + timeout) == .success ? outcome.value : nil
     }
 }

@@ -2,17 +2,18 @@ import Foundation
 import XCTest
 @testable import DropForgeKit
 
-/// Consumes a watcher's stream on a task and records what arrives, so tests can wait for
-/// an event with a deadline and then assert on everything seen before it.
+/// Consumes a watcher's events on a thread of its own (as `Watch` does) and records what
+/// arrives, so tests can wait for an event with a deadline and then assert on everything seen
+/// before it. The thread ends when the watcher stops.
+// @unchecked Sendable: `received` and `finishedFlag` are guarded by `lock`.
 final class InboxEventRecorder: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [InboxEvent] = []
     private var finishedFlag = false
-    private var task: Task<Void, Never>?
 
-    init(_ stream: AsyncStream<InboxEvent>) {
-        task = Task { [self] in
-            for await event in stream { append(event) }
+    init(_ watcher: InboxWatcher) {
+        Thread.detachNewThread { [self] in
+            while let event = watcher.next() { append(event) }
             markFinished()
         }
     }

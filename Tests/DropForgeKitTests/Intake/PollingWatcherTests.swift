@@ -6,7 +6,7 @@ final class PollingWatcherTests: XCTestCase {
     func testStartupThenTimerTicks() throws {
         let inbox = try intakeTemporaryFolder(self)
         let watcher = PollingWatcher(inbox: inbox, pollInterval: 50)
-        let recorder = InboxEventRecorder(watcher.events)
+        let recorder = InboxEventRecorder(watcher)
         let started = Date()
         try watcher.start()
         defer { watcher.stop() }
@@ -20,7 +20,7 @@ final class PollingWatcherTests: XCTestCase {
     func testNoInotifyEvents() throws {
         let inbox = try intakeTemporaryFolder(self)
         let watcher = PollingWatcher(inbox: inbox, pollInterval: 10_000)
-        let recorder = InboxEventRecorder(watcher.events)
+        let recorder = InboxEventRecorder(watcher)
         try watcher.start()
         defer { watcher.stop() }
         try intakeWriteFile(inbox.appendingPathComponent("cats.yaml"))
@@ -32,7 +32,7 @@ final class PollingWatcherTests: XCTestCase {
         let inbox = try intakeTemporaryFolder(self)
         let before = intakeOpenDescriptorCount()
         let watcher = PollingWatcher(inbox: inbox, pollInterval: 60_000)
-        let recorder = InboxEventRecorder(watcher.events)
+        let recorder = InboxEventRecorder(watcher)
         try watcher.start()
         XCTAssertTrue(recorder.wait(for: .rescan(.startup)))
         let started = Date()

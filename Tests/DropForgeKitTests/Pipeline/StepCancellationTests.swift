@@ -4,7 +4,7 @@ import XCTest
 @testable import DropForgeKit
 @testable import DropForgeHTTP
 
-/// The per-step cancel switch, and `BlockingCall` aborting an HTTP transfer in flight with it.
+/// The per-step cancel switch, and a provider call on the step's thread aborted in flight with it.
 final class StepCancellationTests: XCTestCase {
     func testHandlersRunOnceAndLateOnesRunAtOnce() {
         let token = StepCancellation()
@@ -36,13 +36,13 @@ final class StepCancellationTests: XCTestCase {
                      announceLength: true)
         }
         defer { server.stop() }
-        let client = HTTPClient()
+        let endpoint = ProviderTestSupport.endpoint(server, type: .a1111, totalTimeout: 60)
         let token = StepCancellation()
         let url = server.url("/slow")
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { token.cancel() }
         let started = Date()
         XCTAssertThrowsError(try StepCancellation.with(token) {
-            try BlockingCall.run { try await client.send(HTTPRequest(url: url), options: HTTPClientOptions(totalTimeout: 60)) }
+            try endpoint.sendKeepingHTTPError(HTTPRequest(url: url)).get()
         }) { error in
             XCTAssertEqual((error as? HTTPError)?.kind, .cancelled, "\(error)")
         }
@@ -50,18 +50,20 @@ final class StepCancellationTests: XCTestCase {
         XCTAssertTrue(server.waitForExchanges(1, timeout: 2).first?.clientHungUp ?? false)
     }
 
-    func testACallStartedAfterTheCancelDoesNotRun() {
+    func testACallStartedAfterTheCancelDoesNotRun() throws {
+        let ran = Counter()
+        let server = try FakeHTTPServer { _ in ran.add(); return .text("ok") }
+        defer { server.stop() }
+        let endpoint = ProviderTestSupport.endpoint(server, type: .a1111)
         let token = StepCancellation()
         token.cancel()
-        let ran = Counter()
-        XCTAssertThrowsError(try StepCancellation.with(token) { try BlockingCall.run { ran.add() } })
+        XCTAssertThrowsError(try StepCancellation.with(token) { try endpoint.send(HTTPRequest(url: server.url("/"))) })
         XCTAssertEqual(ran.value, 0)
     }
 }
 
-private final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func add(_ amount: Int = 1) { lock.withLock { count += amount } }
+private final class Counter: Sendable {
+    private let count = Locked(0)
+    var value: Int { count.value }
+    func add(_ amount: Int = 1) { count.modify { $0 += amount } }
 }
