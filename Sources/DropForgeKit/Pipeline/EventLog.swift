@@ -7,8 +7,7 @@ import DropForgeStore
 /// `outbox/logs/<job>.jsonl` (for people and tools that tail it). Appends are single `write`
 /// calls on an `O_APPEND` descriptor (`FileSystem.append`), so lines from several processes
 /// never interleave.
-// @unchecked Sendable: immutable after init; appends are single O_APPEND writes and the store is thread-safe.
-public final class EventLog: @unchecked Sendable {
+public final class EventLog: Sendable {
     public enum Level: String, Sendable { case debug, info, warning, error }
 
     private let store: EventJournal

@@ -4,8 +4,7 @@ import DropForgeStore
 
 /// Everything a running dropforge process needs, wired once: config, store, log, intake and
 /// the engine with its stage runners. `drain` and `watch` differ only in how they feed it.
-// @unchecked Sendable: its stored properties are set once in init and are themselves Sendable or lock-guarded.
-public final class Runtime: @unchecked Sendable {
+public final class Runtime: Sendable {
     public let layout: RootLayout
     public let config: DropforgeConfig
     public let store: JobStore
