@@ -109,16 +109,33 @@ public protocol IntakeStore: AnyObject, Sendable {
 
 /// The queue of steps and their leases.
 public protocol StepQueue: AnyObject, Sendable {
-    func claimStep(stage: Stage, owner: String, leaseSeconds: TimeInterval, now: Date) throws -> StepLease?
-    /// Closes the leased step and applies what follows it, in one transaction; nothing when the
-    /// lease is no longer held, and only the close when the execution was cancelled meanwhile.
-    func finish(_ lease: StepLease, _ transition: StepTransition, now: Date) throws
+    /// Leases up to `limit` runnable steps of `stage` in one transaction, highest priority
+    /// first: waiting ones, and ones whose lease expired.
+    func claimSteps(stage: Stage, owner: String, leaseSeconds: TimeInterval, limit: Int, now: Date) throws -> [StepLease]
+    /// Closes each leased step and applies what follows it, all in one transaction; a step whose
+    /// lease is no longer held is skipped, and only closed when its execution was cancelled
+    /// meanwhile. With `carryOn`, the first step of that stage queued for a completed step's own
+    /// item is leased at once and returned.
+    func finish(_ completions: [StepCompletion], carryOn: CarryOn?) throws -> StepLease?
     func renewLeases(owner: String, until: Date) throws
     /// Give back what `owner` holds. `countAttempt` is false on a graceful stop.
     func releaseLeases(owner: String, countAttempt: Bool) throws
     func leaseOwners() throws -> [String]
     /// Steps `owner` holds whose execution was cancelled: its workers abort them.
     func cancelledLeases(owner: String) throws -> [Int64]
+}
+
+extension StepQueue {
+    /// One step, the oldest of the highest priority.
+    public func claimStep(stage: Stage, owner: String, leaseSeconds: TimeInterval, now: Date) throws -> StepLease? {
+        try claimSteps(stage: stage, owner: owner, leaseSeconds: leaseSeconds, limit: 1, now: now).first
+    }
+
+    /// One step that ran until `now` (from its claim).
+    public func finish(_ lease: StepLease, _ transition: StepTransition, now: Date) throws {
+        _ = try finish([StepCompletion(lease: lease, transition: transition, started: lease.step.startedAt ?? now,
+                                       finished: now)], carryOn: nil)
+    }
 }
 
 /// Job control (DESIGN §4): cancel, new executions, delete.

@@ -21,13 +21,14 @@ extension SQLiteJobStore {
             """, arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
     }
 
-    func close(_ db: Database, _ step: StepRecord, _ close: StepTransition.Close, now: Date) throws {
+    func close(_ db: Database, _ step: StepRecord, _ close: StepTransition.Close, started: Date, now: Date) throws {
         switch close {
         case .done:
             try db.execute(sql: """
-                UPDATE steps SET status = \(StepStatus.done.sqlLiteral), finished_at = ?, lease_owner = NULL, lease_expires = NULL
+                UPDATE steps SET status = \(StepStatus.done.sqlLiteral), started_at = ?, finished_at = ?,
+                       lease_owner = NULL, lease_expires = NULL
                 WHERE id = ?
-                """, arguments: [now, step.id])
+                """, arguments: [started, now, step.id])
         case .retry(let notBefore, let error):
             try db.execute(sql: """
                 UPDATE steps SET status = \(StepStatus.pending.sqlLiteral), not_before = ?, lease_owner = NULL,
@@ -70,6 +71,21 @@ extension SQLiteJobStore {
                 UPDATE jobs SET status = \(JobStatus.failed.sqlLiteral), updated_at = ?, finished_at = ? WHERE id = ?
                 """, arguments: [now, now, context.jobID])
         }
+    }
+
+    /// The item's next step, inserted already leased to the carrying worker; nil when that step
+    /// exists already (then nothing is inserted and the effect is applied as usual).
+    func carry(_ db: Database, _ lease: StepLease, to carryOn: CarryOn, now: Date) throws -> StepLease? {
+        guard let itemID = lease.item?.id else { return nil }
+        let inserted = try StepRecord.fetchOne(db, sql: """
+            INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at,
+                                         lease_owner, lease_expires, started_at)
+            VALUES (?, ?, ?, \(StepStatus.leased.sqlLiteral), ?, 1, ?, ?, ?, ?, ?)
+            RETURNING *
+            """, arguments: [lease.execution.id, itemID, carryOn.stage.rawValue, lease.step.priority, now, now,
+                             carryOn.owner, now.addingTimeInterval(carryOn.leaseSeconds), now])
+        guard let step = inserted, let item = try ItemRecord.fetchOne(db, key: itemID) else { return nil }
+        return StepLease(step: step, job: lease.job, execution: lease.execution, item: item)
     }
 
     func insertStep(_ db: Database, execution: String, item: Int64?, stage: Stage, priority: Int, now: Date) throws {

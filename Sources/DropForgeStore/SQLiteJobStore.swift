@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 import DropForgeCore
@@ -40,6 +41,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     /// the error says plainly that the state database is out of space.
     func write<T>(_ updates: (Database) throws -> T) throws -> T {
         do {
+            defer { Self.writeTransactions.add(1, ordering: .relaxed) }
             return try pool.write(updates)
         } catch let error as DatabaseError where Self.isOutOfSpace(error) {
             _ = try? pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
@@ -50,6 +52,10 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             }
         }
     }
+
+    /// Write transactions this process has made (committed or not): what `make bench` reports
+    /// per job.
+    public static let writeTransactions = Atomic<Int>(0)
 
     static func isOutOfSpace(_ error: DatabaseError) -> Bool {
         error.resultCode == .SQLITE_FULL || error.extendedResultCode == .SQLITE_IOERR_WRITE
@@ -90,7 +96,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
 
     // MARK: The queue
 
-    public func claimStep(stage: Stage, owner: String, leaseSeconds: TimeInterval, now: Date) throws -> StepLease? {
+    public func claimSteps(stage: Stage, owner: String, leaseSeconds: TimeInterval, limit: Int, now: Date) throws -> [StepLease] {
         // Two searches of `steps_queue` (stage, status, priority, id), one per status: a single
         // `status = … OR status = …` search walks every finished step of the stage and sorts,
         // which made each claim slower as the store grew. The statement is compiled once per
@@ -99,48 +105,74 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             let claim = try db.cachedStatement(sql: """
                 UPDATE steps SET status = \(StepStatus.leased.sqlLiteral), lease_owner = ?, lease_expires = ?,
                        attempts = attempts + 1, started_at = ?
-                WHERE id = (
+                WHERE id IN (
                     SELECT id FROM (
                         SELECT * FROM (SELECT id, priority FROM steps
                                        WHERE stage = ? AND status = \(StepStatus.pending.sqlLiteral) AND not_before <= ?
-                                       ORDER BY priority DESC, id LIMIT 1)
+                                       ORDER BY priority DESC, id LIMIT ?)
                         UNION ALL
                         SELECT * FROM (SELECT id, priority FROM steps
                                        WHERE stage = ? AND status = \(StepStatus.leased.sqlLiteral) AND lease_expires < ?
-                                       ORDER BY priority DESC, id LIMIT 1))
-                    ORDER BY priority DESC, id LIMIT 1)
+                                       ORDER BY priority DESC, id LIMIT ?))
+                    ORDER BY priority DESC, id LIMIT ?)
                 RETURNING *
                 """)
-            claim.arguments = [owner, now.addingTimeInterval(leaseSeconds), now, stage.rawValue, now, stage.rawValue, now]
-            guard let step = try StepRecord.fetchOne(claim) else { return nil }
-            guard let execution = try ExecutionRecord.fetchOne(db, key: step.executionID),
-                  let job = try JobRecord.fetchOne(db, key: execution.jobID)
-            else { return nil }
-            if step.stage != .export, execution.cancelledAt != nil {
-                // Released or expired after `jobs cancel`: the step is closed, not run.
-                try closeCancelled(db, step: step, execution: execution, now: now)
-                return nil
+            claim.arguments = [owner, now.addingTimeInterval(leaseSeconds), now,
+                               stage.rawValue, now, limit, stage.rawValue, now, limit, limit]
+            let steps = try StepRecord.fetchAll(claim).sorted { ($0.priority, -($0.id ?? 0)) > ($1.priority, -($1.id ?? 0)) }
+            var executions: [String: ExecutionRecord] = [:]
+            var jobs: [String: JobRecord] = [:]
+            var leases: [StepLease] = []
+            for step in steps {
+                guard let execution = try executions[step.executionID] ?? ExecutionRecord.fetchOne(db, key: step.executionID),
+                      let job = try jobs[execution.jobID] ?? JobRecord.fetchOne(db, key: execution.jobID)
+                else { continue }
+                if step.stage != .export, execution.cancelledAt != nil {
+                    // Released or expired after `jobs cancel`: the step is closed, not run.
+                    try closeCancelled(db, step: step, execution: execution, now: now)
+                    continue
+                }
+                if job.status == .queued {
+                    try db.execute(sql: "UPDATE jobs SET status = \(JobStatus.running.sqlLiteral), updated_at = ? WHERE id = ?",
+                                   arguments: [now, job.id])
+                    try db.execute(sql: """
+                        UPDATE executions SET status = \(JobStatus.running.sqlLiteral) WHERE id = ? AND status = \(JobStatus.queued.sqlLiteral)
+                        """, arguments: [execution.id])
+                }
+                var running = job
+                running.status = .running
+                executions[execution.id] = execution
+                jobs[job.id] = running
+                let item = try step.itemID.flatMap { try ItemRecord.fetchOne(db, key: $0) }
+                leases.append(StepLease(step: step, job: job, execution: execution, item: item))
             }
-            let item = try step.itemID.flatMap { try ItemRecord.fetchOne(db, key: $0) }
-            if job.status == .queued {
-                try db.execute(sql: "UPDATE jobs SET status = \(JobStatus.running.sqlLiteral), updated_at = ? WHERE id = ?",
-                               arguments: [now, job.id])
-                try db.execute(sql: "UPDATE executions SET status = \(JobStatus.running.sqlLiteral) WHERE id = ? AND status = \(JobStatus.queued.sqlLiteral)",
-                               arguments: [execution.id])
-            }
-            return StepLease(step: step, job: job, execution: execution, item: item)
+            return leases
         }
     }
 
-    public func finish(_ lease: StepLease, _ transition: StepTransition, now: Date) throws {
+    public func finish(_ completions: [StepCompletion], carryOn: CarryOn?) throws -> StepLease? {
         try write { db in
-            guard try stillHeld(db, lease) else { return }
-            if try closeIfCancelled(db, lease, now: now) { return }
-            try close(db, lease.step, transition.close, now: now)
-            let context = RoutingContext(execution: lease.execution, jobID: lease.job.id, priority: lease.step.priority)
-            for effect in transition.effects {
-                try apply(effect, db, context, now: now)
+            var carried: StepLease?
+            for completion in completions {
+                let lease = completion.lease
+                for event in completion.transition.events {
+                    var event = event
+                    try event.insert(db)
+                }
+                guard try stillHeld(db, lease) else { continue }
+                if try closeIfCancelled(db, lease, now: completion.finished) { continue }
+                try close(db, lease.step, completion.transition.close, started: completion.started, now: completion.finished)
+                let context = RoutingContext(execution: lease.execution, jobID: lease.job.id, priority: lease.step.priority)
+                for effect in completion.transition.effects {
+                    if carried == nil, let carryOn, case .queue(let stage, let itemID?) = effect,
+                       stage == carryOn.stage, itemID == lease.item?.id {
+                        carried = try carry(db, lease, to: carryOn, now: completion.finished)
+                        if carried != nil { continue }
+                    }
+                    try apply(effect, db, context, now: completion.finished)
+                }
             }
+            return carried
         }
     }
 

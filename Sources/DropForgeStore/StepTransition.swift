@@ -21,10 +21,44 @@ public struct StepTransition: Sendable {
     public var close: Close
     /// Applied in order, after the step is closed.
     public var effects: [RoutingEffect]
+    /// Log lines of the step, stored in the same transaction (their file lines are written after).
+    public var events: [EventRecord] = []
 
-    public init(close: Close, effects: [RoutingEffect]) {
+    public init(close: Close, effects: [RoutingEffect], events: [EventRecord] = []) {
         self.close = close
         self.effects = effects
+        self.events = events
+    }
+}
+
+/// A finished step for ``StepQueue/finish(_:carryOn:)``: its lease, what follows it, and when it
+/// really ran — a step of a batch may have waited in its worker's hands after the claim.
+public struct StepCompletion: Sendable {
+    public var lease: StepLease
+    public var transition: StepTransition
+    public var started: Date
+    public var finished: Date
+
+    public init(lease: StepLease, transition: StepTransition, started: Date, finished: Date) {
+        self.lease = lease
+        self.transition = transition
+        self.started = started
+        self.finished = finished
+    }
+}
+
+/// "Carry the item on": instead of queueing the item's next step of `stage`, lease it to
+/// `owner` in the same transaction and hand it back, so the worker that finished step N runs
+/// step N+1 at once — one transaction instead of a completion plus a claim.
+public struct CarryOn: Sendable {
+    public var stage: Stage
+    public var owner: String
+    public var leaseSeconds: TimeInterval
+
+    public init(stage: Stage, owner: String, leaseSeconds: TimeInterval) {
+        self.stage = stage
+        self.owner = owner
+        self.leaseSeconds = leaseSeconds
     }
 }
 

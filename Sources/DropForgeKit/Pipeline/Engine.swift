@@ -16,13 +16,29 @@ public final class Engine: @unchecked Sendable {
         public var leaseSeconds: TimeInterval
         public var heartbeatSeconds: TimeInterval
         public var retry: RetryPolicy
+        /// Steps a worker leases at once, by stage (1 when absent). Where steps are small
+        /// (parameters, export) a worker leases a few, runs them and records them together:
+        /// two transactions for the lot instead of two each.
+        public var batch: [Stage: Int]
+        /// A worker that finishes an item's step runs the item's next step itself when that
+        /// stage has a free worker slot here: the completion and the next claim are one
+        /// transaction. Off, every step is queued and claimed.
+        public var carryOn: Bool
 
-        public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryPolicy) {
+        public static let defaultBatch: [Stage: Int] = [.parameters: 8, .export: 4]
+
+        public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryPolicy,
+                    batch: [Stage: Int] = Options.defaultBatch, carryOn: Bool = true) {
             self.workers = workers
             self.leaseSeconds = leaseSeconds
             self.heartbeatSeconds = heartbeatSeconds
             self.retry = retry
+            self.batch = batch
+            self.carryOn = carryOn
         }
+
+        func slots(_ stage: Stage) -> Int { max(1, workers[stage] ?? 1) }
+        func batchSize(_ stage: Stage) -> Int { max(1, batch[stage] ?? 1) }
     }
 
     private let store: JobStore
@@ -42,6 +58,9 @@ public final class Engine: @unchecked Sendable {
     /// so a finished step costs one wake-up of the stages that may have work, not a claim
     /// attempt (a write transaction) by every idle worker of the engine.
     private var wakeups: [Stage: Int] = [:]
+    /// Steps of each stage running here, carried ones included: a stage's workers and the
+    /// workers carrying items into it share its `workers` limit.
+    private var busy: [Stage: Int] = [:]
 
     public init(store: JobStore, layout: RootLayout, owner: OwnerIdentity, log: EventLog,
                 runners: [StageRunner], options: Options) {
@@ -120,82 +139,191 @@ public final class Engine: @unchecked Sendable {
     private var isStopping: Bool { lock.withLock { stopping } }
 
     private func workerLoop(_ runner: StageRunner) {
+        let stage = runner.stage
         var idle: TimeInterval = 0.002
         while true {
             // Counted in flight before the claim, so `stop` also waits for a claim in progress.
             // The stage's wake-up count before the claim: a ring during the claim is not missed.
-            let rung: Int? = lock.withLock {
+            // A stage whose slots are all taken by carried steps does not claim more.
+            let ticket: (rung: Int, claims: Bool)? = lock.withLock {
                 guard !stopping else { return nil }
+                let rung = wakeups[stage, default: 0]
+                guard busy[stage, default: 0] < options.slots(stage) else { return (rung, false) }
                 inFlight += 1
-                return wakeups[runner.stage, default: 0]
+                busy[stage, default: 0] += 1
+                return (rung, true)
             }
-            guard let rung else { return }
-            let lease = try? store.claimStep(stage: runner.stage, owner: owner.id,
-                                             leaseSeconds: options.leaseSeconds, now: Date())
-            if let lease {
-                execute(lease, with: runner)
-                ring(Array(Stage.allCases.drop { $0 != runner.stage }.dropFirst()))  // the stages after it
-                idle = 0.002
-            }
-            lock.withLock {
-                inFlight -= 1
-                lock.broadcast()
-                // Idle: sleep until this stage is rung, backing off to 100 ms.
-                if lease == nil {
-                    let until = Date().addingTimeInterval(idle)
-                    while !stopping && wakeups[runner.stage, default: 0] == rung && lock.wait(until: until) {}
+            guard let ticket else { return }
+            var leases: [StepLease] = []
+            if ticket.claims {
+                leases = (try? store.claimSteps(stage: stage, owner: owner.id, leaseSeconds: options.leaseSeconds,
+                                                limit: options.batchSize(stage), now: Date())) ?? []
+                if !leases.isEmpty {
+                    run(leases, with: runner)
+                    idle = 0.002
                 }
             }
-            if lease == nil { idle = min(0.1, idle * 2) }
+            lock.withLock {
+                if ticket.claims {
+                    inFlight -= 1
+                    busy[stage, default: 0] -= 1
+                }
+                lock.broadcast()
+                // Idle: sleep until this stage is rung, backing off to 100 ms.
+                if leases.isEmpty {
+                    let until = Date().addingTimeInterval(idle)
+                    while !stopping && wakeups[stage, default: 0] == ticket.rung && lock.wait(until: until) {}
+                }
+            }
+            if leases.isEmpty { idle = min(0.1, idle * 2) }
         }
     }
 
-    private func execute(_ lease: StepLease, with runner: StageRunner) {
-        let token = StepCancellation()
-        let stepID = lease.step.id ?? -1
-        lock.withLock { running[stepID] = token }
-        defer { lock.withLock { _ = running.removeValue(forKey: stepID) } }
-        let outcome: StepOutcome
-        do {
-            outcome = try StepCancellation.with(token) { try runner.run(lease) }
-        } catch {
-            if token.isCancelled {
-                // The store closes the step of a cancelled execution; no retry, no error.
-                log.record(.info, lease, event: "cancelled", message: "stopped: the job was cancelled")
-                try? store.fail(lease, failure: StageFailure(stage: lease.step.stage.rawValue, code: .cancelled,
-                                                             message: "cancelled", attempts: lease.step.attempts),
-                                retryAt: nil, now: Date())
-                return
+    /// Runs a claimed batch. One lease: it is recorded at once, and its item carried on. More:
+    /// they run one after the other and are recorded together (a stop in between leaves the
+    /// rest leased; `stop` hands them back).
+    private func run(_ leases: [StepLease], with runner: StageRunner) {
+        let tokens = leases.map { lease in
+            let token = StepCancellation()
+            lock.withLock { running[lease.step.id ?? -1] = token }
+            return token
+        }
+        defer { lock.withLock { for lease in leases { running.removeValue(forKey: lease.step.id ?? -1) } } }
+        if leases.count == 1 {
+            var next: (StepLease, StageRunner)? = carry(execute(leases[0], with: runner, token: tokens[0]))
+            while let (lease, runner) = next {
+                let token = StepCancellation()
+                lock.withLock { running[lease.step.id ?? -1] = token }
+                let completion = execute(lease, with: runner, token: token)
+                lock.withLock { _ = running.removeValue(forKey: lease.step.id ?? -1) }
+                next = carry(completion)
+                lock.withLock {
+                    busy[lease.step.stage, default: 0] -= 1
+                    lock.broadcast()
+                }
             }
-            recordFailure(error, of: lease)
             return
         }
-        do {
-            try store.complete(lease, with: outcome, now: Date())
-        } catch {
-            // The work is done but could not be recorded: not the step's fault. The lease expires
-            // and the step runs again; its output is written by rename, so a re-run is harmless.
-            log.record(.error, lease, event: "store_error", message: "cannot record the result: \(error)")
+        var completions: [StepCompletion] = []
+        for (lease, token) in zip(leases, tokens) {
+            if isStopping { break }
+            completions.append(execute(lease, with: runner, token: token))
         }
+        record(completions, carryOn: nil)
     }
 
-    /// Logs a failed attempt and tells the store: retry later (transient) or fail for good.
-    private func recordFailure(_ error: Error, of lease: StepLease) {
+    /// Records a completion, carrying its item on into its next stage when that stage has a
+    /// free slot here. Returns the carried step (its slot taken) and the runner for it.
+    private func carry(_ completion: StepCompletion) -> (StepLease, StageRunner)? {
+        var carryOn: CarryOn?
+        if options.carryOn, completion.lease.item != nil,
+           let next = completion.transition.effects.lazy.compactMap({ effect -> Stage? in
+               if case .queue(let stage, let itemID?) = effect, itemID == completion.lease.item?.id { return stage }
+               return nil
+           }).first,
+           runners[next] != nil,
+           lock.withLock({ () -> Bool in
+               guard !stopping, busy[next, default: 0] < options.slots(next) else { return false }
+               busy[next, default: 0] += 1
+               return true
+           }) {
+            carryOn = CarryOn(stage: next, owner: owner.id, leaseSeconds: options.leaseSeconds)
+        }
+        let carried = record([completion], carryOn: carryOn)
+        if let carryOn, carried == nil {
+            lock.withLock { busy[carryOn.stage, default: 0] -= 1 }
+        }
+        guard let carried, let runner = runners[carried.step.stage] else { return nil }
+        return (carried, runner)
+    }
+
+    /// Runs one step on this thread and says what follows it; the store is not written here.
+    private func execute(_ lease: StepLease, with runner: StageRunner, token: StepCancellation) -> StepCompletion {
+        let started = Date()
+        let (result, events) = log.collecting {
+            Result { try StepCancellation.with(token) { try runner.run(lease) } }
+        }
+        let transition: StepTransition
+        do {
+            if token.isCancelled {
+                // The store closes the step of a cancelled execution; no retry, no error.
+                transition = try StageGraph.transition(
+                    afterFailing: lease, StageFailure(stage: lease.step.stage.rawValue, code: .cancelled, message: "cancelled",
+                                                      attempts: lease.step.attempts),
+                    retryAt: nil, now: Date())
+                var cancelled = transition
+                cancelled.events = events + [log.make(.info, lease, event: "cancelled", message: "stopped: the job was cancelled")]
+                return StepCompletion(lease: lease, transition: cancelled, started: started, finished: Date())
+            }
+            switch result {
+            case .success(let outcome):
+                transition = StageGraph.transition(after: lease, outcome, now: Date())
+            case .failure(let error):
+                transition = try failure(error, of: lease)
+            }
+        } catch {
+            // Only encoding a failure to JSON can throw here; the lease expires and the step runs again.
+            transition = StepTransition(close: .retry(notBefore: Date().addingTimeInterval(1), error: "\(error)"), effects: [])
+        }
+        var withEvents = transition
+        withEvents.events = events + transition.events
+        return StepCompletion(lease: lease, transition: withEvents, started: started, finished: Date())
+    }
+
+    /// A failed attempt, logged: retry later (transient) or fail for good.
+    private func failure(_ error: Error, of lease: StepLease) throws -> StepTransition {
         let stepError = StepError.classify(error)
         let attempt = lease.step.attempts
         let delay = options.retry.delay(after: attempt, error: stepError)
         let failure = StageFailure(stage: lease.step.stage.rawValue, code: stepError.code,
                                    message: stepError.message, attempts: attempt)
-        if let delay {
-            log.record(.warning, lease, event: "retry", message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", delay)) s")
-        } else {
-            log.record(.error, lease, event: "failed", message: "attempt \(attempt) failed: \(stepError)")
-        }
+        let event = delay.map {
+            log.make(.warning, lease, event: "retry",
+                     message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", $0)) s")
+        } ?? log.make(.error, lease, event: "failed", message: "attempt \(attempt) failed: \(stepError)")
+        var transition = try StageGraph.transition(afterFailing: lease, failure, retryAt: delay.map { Date().addingTimeInterval($0) },
+                                                   now: Date())
+        transition.events = [event]
+        return transition
+    }
+
+    /// Writes completions in one transaction, then their log lines, then wakes the stages they
+    /// queued work for. Returns the carried step, if any.
+    @discardableResult
+    private func record(_ completions: [StepCompletion], carryOn: CarryOn?) -> StepLease? {
+        guard !completions.isEmpty else { return nil }
+        let carried: StepLease?
         do {
-            try store.fail(lease, failure: failure, retryAt: delay.map { Date().addingTimeInterval($0) }, now: Date())
+            carried = try store.finish(completions, carryOn: carryOn)
         } catch {
-            // The lease will expire and another attempt will be made; nothing is lost.
-            log.record(.error, lease, event: "store_error", message: "cannot record the failure: \(error)")
+            // The work is done but could not be recorded: not the step's fault. The lease expires
+            // and the step runs again; its output is written by rename, so a re-run is harmless.
+            for completion in completions {
+                completion.transition.events.forEach(log.emit)
+                log.record(.error, completion.lease, event: "store_error", message: "cannot record the result: \(error)")
+            }
+            return nil
+        }
+        for completion in completions { completion.transition.events.forEach(log.emit) }
+        var woken = Set(completions.flatMap { Self.stagesQueued(by: $0.transition) })
+        if let carried, completions.count == 1,
+           Self.stagesQueued(by: completions[0].transition).filter({ $0 == carried.step.stage }).count == 1 {
+            woken.remove(carried.step.stage)
+        }
+        if !woken.isEmpty { ring(Array(woken)) }
+        return carried
+    }
+
+    /// The stages a transition may have given new steps to.
+    static func stagesQueued(by transition: StepTransition) -> [Stage] {
+        transition.effects.compactMap { effect in
+            switch effect {
+            case .queue(let stage, _): stage
+            case .insertItem(_, let stage): stage
+            case .releaseQualityBarrier: .quality
+            case .exportWhenItemsFinished: .export
+            case .updateItem, .recordFailure, .publish, .failExecution: nil
+            }
         }
     }
 

@@ -31,12 +31,36 @@ public final class EventLog: Sendable {
                        stage: Stage? = nil, event: String, message: String, at date: Date = Date()) {
         let record = make(level, job: job, execution: execution, item: item, stage: stage, event: event,
                           message: message, at: date)
+        if let buffer = Thread.current.threadDictionary[Self.bufferKey] as? Buffer {
+            buffer.records.append(record)
+            return
+        }
         do {
             try store.append(record)
         } catch {
             logger.error("cannot store event for \(job): \(error)")
         }
         emit(record)
+    }
+
+    /// Runs `body` (a step, on its worker thread) with the events it records held back: they
+    /// are returned, for the store to insert with the step's own transition, instead of costing
+    /// a transaction each.
+    func collecting<T>(_ body: () -> T) -> (T, [EventRecord]) {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[Self.bufferKey]
+        let buffer = Buffer()
+        dictionary[Self.bufferKey] = buffer
+        defer { dictionary[Self.bufferKey] = previous }
+        let result = body()
+        return (result, buffer.records)
+    }
+
+    private static let bufferKey = "dropforge.event-buffer"
+
+    /// Only ever touched by the thread whose dictionary holds it.
+    private final class Buffer {
+        var records: [EventRecord] = []
     }
 
     /// An event for the store to insert inside another write (an admission, a step's
