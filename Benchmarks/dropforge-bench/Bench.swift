@@ -81,8 +81,12 @@ struct Bench: ParsableCommand {
             let results = try (0..<runs).map { _ in try bench.run() }
             let stages = Set(results.flatMap(\.stageMilliseconds.keys))
             return [
-                Figure("throughput", "jobs per second", unit: "jobs/s", runs: results.map(\.jobsPerSecond), target: .atLeast(150)),
+                Figure("throughput", "jobs per second", unit: "jobs/s", runs: results.map(\.jobsPerSecond), target: .atLeast(200)),
                 Figure("throughput", "items per second", unit: "items/s", runs: results.map(\.itemsPerSecond)),
+                Figure("throughput", "CPU per job", unit: "ms", runs: results.map(\.cpuMillisecondsPerJob), target: .atMost(10)),
+                Figure("throughput", "write transactions per job", unit: "tx", runs: results.map(\.writeTransactionsPerJob),
+                       target: .atMost(6)),
+                Figure("throughput", "fsyncs per job", unit: "calls", runs: results.map(\.fsyncsPerJob)),
             ] + Stage.allCases.map(\.rawValue).filter(stages.contains).map { stage in
                 Figure("throughput", "\(stage) step time per job", unit: "ms", runs: results.map { $0.stageMilliseconds[stage] ?? 0 })
             }
@@ -90,9 +94,11 @@ struct Bench: ParsableCommand {
             let bench = ScaleBenchmark(binary: binary, jobs: scaleJobs)
             let results = try (0..<runs).map { _ in try bench.run() }
             return [
-                Figure("scale", "time to first result", unit: "s", runs: results.map(\.firstResultSeconds)),
+                Figure("scale", "time to first result", unit: "s", runs: results.map(\.firstResultSeconds), target: .atMost(0.5)),
                 Figure("scale", "all claimed", unit: "s", runs: results.map(\.allClaimedSeconds)),
-                Figure("scale", "peak RSS", unit: "MiB", runs: results.map(\.peakMemoryMiB), target: .atMost(150)),
+                Figure("scale", "claimed per second", unit: "jobs/s", runs: results.map { Double(scaleJobs) / $0.allClaimedSeconds },
+                       target: .atLeast(1000)),
+                Figure("scale", "peak RSS", unit: "MiB", runs: results.map(\.peakMemoryMiB), target: .atMost(100)),
             ]
         case .encode:
             let bench = EncodeBenchmark(side: 256, repetitions: 200)

@@ -22,10 +22,12 @@ final class BenchRoot {
     deinit { try? FileManager.default.removeItem(at: layout.root) }
 
     /// Starts `dropforge ARGS --root ROOT` with its output thrown away (a full pipe would stall it).
-    func start(_ arguments: [String]) throws -> Child {
+    /// `environment` is added to this process's own.
+    func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Child {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments + ["--root", layout.root.path]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -14,14 +14,24 @@ struct ThroughputBenchmark {
         let itemsPerSecond: Double
         /// Stage → milliseconds of step time per job (summed over the workers).
         let stageMilliseconds: [String: Double]
+        /// User + system CPU of the drain process, per job.
+        let cpuMillisecondsPerJob: Double
+        /// The store's write transactions per job, as the drain counted them.
+        let writeTransactionsPerJob: Double
+        /// fsync/fdatasync/syncfs calls per job, as the drain counted them.
+        let fsyncsPerJob: Double
     }
 
     func run() throws -> Run {
         let root = try BenchRoot(binary: binary)
         try root.fillInbox(count: jobs, size: size)
+        let countersFile = root.layout.root.appendingPathComponent("counters.json")
+        let cpuBefore = childrenCPUSeconds()
         let started = monotonicSeconds()
-        let status = try root.start(["drain"]).waitForExit()
+        let status = try root.start(["drain"], environment: ["DROPFORGE_COUNTERS_FILE": countersFile.path]).waitForExit()
         let elapsed = monotonicSeconds() - started
+        let cpu = childrenCPUSeconds() - cpuBefore
+        let counters = (try? JSONSerialization.jsonObject(with: Data(contentsOf: countersFile))) as? [String: Double] ?? [:]
         guard status == 0 else { throw BenchError("drain exited with \(status)") }
         let results = root.count(root.layout.results), failures = root.count(root.layout.failures)
         guard results == jobs, failures == 0 else {
@@ -35,6 +45,17 @@ struct ThroughputBenchmark {
                 """)
             return (items, Dictionary(uniqueKeysWithValues: rows.map { ($0["stage"] as String, ($0["ms"] as Double) / Double(jobs)) }))
         }
-        return Run(jobsPerSecond: Double(jobs) / elapsed, itemsPerSecond: Double(items) / elapsed, stageMilliseconds: stages)
+        return Run(jobsPerSecond: Double(jobs) / elapsed, itemsPerSecond: Double(items) / elapsed, stageMilliseconds: stages,
+                   cpuMillisecondsPerJob: cpu * 1000 / Double(jobs),
+                   writeTransactionsPerJob: (counters["write_transactions"] ?? .nan) / Double(jobs),
+                   fsyncsPerJob: (counters["fsyncs"] ?? .nan) / Double(jobs))
     }
+}
+
+/// User + system CPU of every child this process has waited for.
+func childrenCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1_000_000 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

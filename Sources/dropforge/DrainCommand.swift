@@ -1,5 +1,6 @@
 import ArgumentParser
 import DropForgeKit
+import DropForgeStore
 import Foundation
 
 struct Drain: ParsableCommand {
@@ -28,7 +29,16 @@ struct Drain: ParsableCommand {
         let bar = standardErrorIsTerminal && !verbose
         let runtime = try openRuntime(options.layout, verbose: verbose, quiet: bar)
         let report = try drainShowingProgress(runtime, timeout: timeout, bar: bar) { try $0.run() }
+        writeCounters()
         print("drained: \(report.completed) completed, \(report.failed) failed" + (report.unfinished > 0 ? ", \(report.unfinished) unfinished" : ""))
         if report.outcome != .allFinished { throw ExitCode(report.outcome.rawValue) }
     }
+}
+
+/// For `make bench`: with `DROPFORGE_COUNTERS_FILE` set, the drain writes what it counted —
+/// the store's write transactions — to that file as JSON when it ends.
+private func writeCounters() {
+    guard let path = ProcessInfo.processInfo.environment["DROPFORGE_COUNTERS_FILE"], !path.isEmpty else { return }
+    let counters = ["write_transactions": SQLiteJobStore.writeTransactions.load(ordering: .relaxed)]
+    try? JSONSerialization.data(withJSONObject: counters).write(to: URL(fileURLWithPath: path))
 }
