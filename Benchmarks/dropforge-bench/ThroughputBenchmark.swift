@@ -47,8 +47,8 @@ struct ThroughputBenchmark {
         }
         return Run(jobsPerSecond: Double(jobs) / elapsed, itemsPerSecond: Double(items) / elapsed, stageMilliseconds: stages,
                    cpuMillisecondsPerJob: cpu * 1000 / Double(jobs),
-                   writeTransactionsPerJob: (counters["write_transactions"] ?? .nan) / Double(jobs),
-                   fsyncsPerJob: (counters["fsyncs"] ?? .nan) / Double(jobs))
+                   writeTransactionsPerJob: (counters["write_transactions"] ?? 0) / Double(jobs),
+                   fsyncsPerJob: (counters["fsyncs"] ?? 0) / Double(jobs))
     }
 }
 

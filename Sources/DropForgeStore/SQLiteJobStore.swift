@@ -101,7 +101,10 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         // `status = … OR status = …` search walks every finished step of the stage and sorts,
         // which made each claim slower as the store grew. The statement is compiled once per
         // connection: idle workers ask often, and compiling it cost more than running it.
-        try write { db in
+        // Most claims of an idle worker find nothing: a read (no write lock, no commit) says so
+        // first, so they cost no write transaction.
+        guard try hasRunnableStep(stage: stage, now: now) else { return [] }
+        return try write { db in
             let claim = try db.cachedStatement(sql: """
                 UPDATE steps SET status = \(StepStatus.leased.sqlLiteral), lease_owner = ?, lease_expires = ?,
                        attempts = attempts + 1, started_at = ?
@@ -147,6 +150,20 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 leases.append(StepLease(step: step, job: job, execution: execution, item: item))
             }
             return leases
+        }
+    }
+
+    /// Whether a claim of `stage` would find a step: the same two index searches, read-only.
+    private func hasRunnableStep(stage: Stage, now: Date) throws -> Bool {
+        try pool.read { db in
+            let probe = try db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM steps
+                               WHERE stage = ? AND status = \(StepStatus.pending.sqlLiteral) AND not_before <= ?)
+                    OR EXISTS (SELECT 1 FROM steps
+                               WHERE stage = ? AND status = \(StepStatus.leased.sqlLiteral) AND lease_expires < ?)
+                """)
+            probe.arguments = [stage.rawValue, now, stage.rawValue, now]
+            return try Bool.fetchOne(probe) ?? true
         }
     }
 
