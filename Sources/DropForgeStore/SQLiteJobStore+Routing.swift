@@ -73,10 +73,10 @@ extension SQLiteJobStore {
         }
     }
 
-    /// The item's next step, inserted already leased to the carrying worker; nil when that step
-    /// exists already (then nothing is inserted and the effect is applied as usual).
-    func carry(_ db: Database, _ lease: StepLease, to carryOn: CarryOn, now: Date) throws -> StepLease? {
-        guard let itemID = lease.item?.id else { return nil }
+    /// The next step — of the item, or with `item` nil the execution's export — inserted
+    /// already leased to the carrying worker; nil when that step exists already (then nothing is
+    /// inserted and the effect is applied as usual).
+    func carry(_ db: Database, _ lease: StepLease, item itemID: Int64?, to carryOn: CarryOn, now: Date) throws -> StepLease? {
         let inserted = try StepRecord.fetchOne(db, sql: """
             INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at,
                                          lease_owner, lease_expires, started_at)
@@ -84,7 +84,8 @@ extension SQLiteJobStore {
             RETURNING *
             """, arguments: [lease.execution.id, itemID, carryOn.stage.rawValue, lease.step.priority, now, now,
                              carryOn.owner, now.addingTimeInterval(carryOn.leaseSeconds), now])
-        guard let step = inserted, let item = try ItemRecord.fetchOne(db, key: itemID) else { return nil }
+        guard let step = inserted else { return nil }
+        let item = try itemID.flatMap { try ItemRecord.fetchOne(db, key: $0) }
         return StepLease(step: step, job: lease.job, execution: lease.execution, item: item)
     }
 
@@ -111,11 +112,15 @@ extension SQLiteJobStore {
 
     /// See ``RoutingEffect/exportWhenItemsFinished``.
     private func exportWhenItemsFinished(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
-        let open = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
-            """, arguments: [execution.id]) ?? 0
-        if open == 0 {
+        if try itemsFinished(db, execution: execution) {
             try insertStep(db, execution: execution.id, item: nil, stage: .export, priority: priority, now: now)
         }
+    }
+
+    /// No item of the execution is still open.
+    func itemsFinished(_ db: Database, execution: ExecutionRecord) throws -> Bool {
+        try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
+            """, arguments: [execution.id]) == 0
     }
 }

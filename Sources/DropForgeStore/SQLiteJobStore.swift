@@ -181,9 +181,17 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 try close(db, lease.step, completion.transition.close, started: completion.started, now: completion.finished)
                 let context = RoutingContext(execution: lease.execution, jobID: lease.job.id, priority: lease.step.priority)
                 for effect in completion.transition.effects {
-                    if carried == nil, let carryOn, case .queue(let stage, let itemID?) = effect,
-                       stage == carryOn.stage, itemID == lease.item?.id {
-                        carried = try carry(db, lease, to: carryOn, now: completion.finished)
+                    if carried == nil, let carryOn {
+                        switch effect {
+                        case .queue(let stage, let itemID?) where stage == carryOn.stage && itemID == lease.item?.id:
+                            carried = try carry(db, lease, item: itemID, to: carryOn, now: completion.finished)
+                        case .exportWhenItemsFinished where carryOn.stage == .export:
+                            if try itemsFinished(db, execution: lease.execution) {
+                                carried = try carry(db, lease, item: nil, to: carryOn, now: completion.finished)
+                            }
+                        default:
+                            break
+                        }
                         if carried != nil { continue }
                     }
                     try apply(effect, db, context, now: completion.finished)

@@ -49,7 +49,8 @@ public struct StepCompletion: Sendable {
 
 /// "Carry the item on": instead of queueing the item's next step of `stage`, lease it to
 /// `owner` in the same transaction and hand it back, so the worker that finished step N runs
-/// step N+1 at once — one transaction instead of a completion plus a claim.
+/// step N+1 at once — one transaction instead of a completion plus a claim. With `stage`
+/// export, the execution's export is carried when this completion finishes its last item.
 public struct CarryOn: Sendable {
     public var stage: Stage
     public var owner: String

@@ -25,7 +25,7 @@ public final class Engine: @unchecked Sendable {
         /// transaction. Off, every step is queued and claimed.
         public var carryOn: Bool
 
-        public static let defaultBatch: [Stage: Int] = [.parameters: 8, .export: 4]
+        public static let defaultBatch: [Stage: Int] = [.parameters: 8, .generate: 2, .export: 4]
 
         public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryPolicy,
                     batch: [Stage: Int] = Options.defaultBatch, carryOn: Bool = true) {
@@ -150,7 +150,6 @@ public final class Engine: @unchecked Sendable {
                 let rung = wakeups[stage, default: 0]
                 guard busy[stage, default: 0] < options.slots(stage) else { return (rung, false) }
                 inFlight += 1
-                busy[stage, default: 0] += 1
                 return (rung, true)
             }
             guard let ticket else { return }
@@ -159,15 +158,17 @@ public final class Engine: @unchecked Sendable {
                 leases = (try? store.claimSteps(stage: stage, owner: owner.id, leaseSeconds: options.leaseSeconds,
                                                 limit: options.batchSize(stage), now: Date())) ?? []
                 if !leases.isEmpty {
+                    // The slot is taken only now: an idle worker's claim attempt must not keep
+                    // another worker from carrying an item into this stage. A claim and a carry
+                    // that cross may pass the limit by one step for a moment.
+                    lock.withLock { busy[stage, default: 0] += 1 }
                     run(leases, with: runner)
+                    lock.withLock { busy[stage, default: 0] -= 1 }
                     idle = 0.002
                 }
             }
             lock.withLock {
-                if ticket.claims {
-                    inFlight -= 1
-                    busy[stage, default: 0] -= 1
-                }
+                if ticket.claims { inFlight -= 1 }
                 lock.broadcast()
                 // Idle: sleep until this stage is rung, backing off to 100 ms.
                 if leases.isEmpty {
@@ -179,9 +180,11 @@ public final class Engine: @unchecked Sendable {
         }
     }
 
-    /// Runs a claimed batch. One lease: it is recorded at once, and its item carried on. More:
-    /// they run one after the other and are recorded together (a stop in between leaves the
-    /// rest leased; `stop` hands them back).
+    /// Runs a claimed batch, one step after the other. A step whose item can be carried on is
+    /// recorded at once (with any recorded-later ones before it) and its item followed through
+    /// the stages; the others — execution-wide steps like parameters and export — are recorded
+    /// together at the end, one transaction for the lot. A stop in between leaves the rest
+    /// leased; `stop` hands them back.
     private func run(_ leases: [StepLease], with runner: StageRunner) {
         let tokens = leases.map { lease in
             let token = StepCancellation()
@@ -189,51 +192,65 @@ public final class Engine: @unchecked Sendable {
             return token
         }
         defer { lock.withLock { for lease in leases { running.removeValue(forKey: lease.step.id ?? -1) } } }
-        if leases.count == 1 {
-            var next: (StepLease, StageRunner)? = carry(execute(leases[0], with: runner, token: tokens[0]))
+        var pending: [StepCompletion] = []
+        for (lease, token) in zip(leases, tokens) {
+            if isStopping { break }
+            let completion = execute(lease, with: runner, token: token)
+            guard let stage = reserveCarry(after: completion) else {
+                pending.append(completion)
+                continue
+            }
+            var next = carry(pending + [completion], into: stage)
+            pending = []
             while let (lease, runner) = next {
                 let token = StepCancellation()
                 lock.withLock { running[lease.step.id ?? -1] = token }
                 let completion = execute(lease, with: runner, token: token)
                 lock.withLock { _ = running.removeValue(forKey: lease.step.id ?? -1) }
-                next = carry(completion)
+                next = reserveCarry(after: completion).map { carry([completion], into: $0) } ?? {
+                    record([completion], carryOn: nil)
+                    return nil
+                }()
                 lock.withLock {
                     busy[lease.step.stage, default: 0] -= 1
                     lock.broadcast()
                 }
             }
-            return
         }
-        var completions: [StepCompletion] = []
-        for (lease, token) in zip(leases, tokens) {
-            if isStopping { break }
-            completions.append(execute(lease, with: runner, token: token))
-        }
-        record(completions, carryOn: nil)
+        record(pending, carryOn: nil)
     }
 
-    /// Records a completion, carrying its item on into its next stage when that stage has a
-    /// free slot here. Returns the carried step (its slot taken) and the runner for it.
-    private func carry(_ completion: StepCompletion) -> (StepLease, StageRunner)? {
-        var carryOn: CarryOn?
-        if options.carryOn, completion.lease.item != nil,
-           let next = completion.transition.effects.lazy.compactMap({ effect -> Stage? in
-               if case .queue(let stage, let itemID?) = effect, itemID == completion.lease.item?.id { return stage }
-               return nil
-           }).first,
-           runners[next] != nil,
-           lock.withLock({ () -> Bool in
-               guard !stopping, busy[next, default: 0] < options.slots(next) else { return false }
-               busy[next, default: 0] += 1
-               return true
-           }) {
-            carryOn = CarryOn(stage: next, owner: owner.id, leaseSeconds: options.leaseSeconds)
+    /// The stage `completion` may carry its item (or, finishing the last item, its execution's
+    /// export) into, with a slot of that stage taken here; nil when it is not to be carried.
+    private func reserveCarry(after completion: StepCompletion) -> Stage? {
+        guard options.carryOn, let itemID = completion.lease.item?.id else { return nil }
+        let next = completion.transition.effects.lazy.compactMap { effect -> Stage? in
+            switch effect {
+            case .queue(let stage, itemID?): stage
+            case .exportWhenItemsFinished: .export
+            default: nil
+            }
+        }.first
+        guard let next, runners[next] != nil else { return nil }
+        let reserved = lock.withLock { () -> Bool in
+            guard !stopping, busy[next, default: 0] < options.slots(next) else { return false }
+            busy[next, default: 0] += 1
+            return true
         }
-        let carried = record([completion], carryOn: carryOn)
-        if let carryOn, carried == nil {
-            lock.withLock { busy[carryOn.stage, default: 0] -= 1 }
+        return reserved ? next : nil
+    }
+
+    /// Records `completions` with the last one carried into `stage` (its slot already taken).
+    /// Returns the carried step and the runner for it; gives the slot back when nothing was carried.
+    private func carry(_ completions: [StepCompletion], into stage: Stage) -> (StepLease, StageRunner)? {
+        let carried = record(completions, carryOn: CarryOn(stage: stage, owner: owner.id, leaseSeconds: options.leaseSeconds))
+        guard let carried, let runner = runners[carried.step.stage] else {
+            lock.withLock {
+                busy[stage, default: 0] -= 1
+                lock.broadcast()
+            }
+            return nil
         }
-        guard let carried, let runner = runners[carried.step.stage] else { return nil }
         return (carried, runner)
     }
 

@@ -44,10 +44,26 @@ final class SQLiteJobStoreCarryTests: XCTestCase {
             [completion(lease, .checked(passed: true, reason: nil, checks: F.checks), at: 4)],
             carryOn: CarryOn(stage: .metadata, owner: "w1", leaseSeconds: 30)))
         XCTAssertEqual(metadata.step.stage, .metadata)
-        XCTAssertNil(try fixture.store.finish(
+        // The last item finished: the execution's export is carried too.
+        let export = try XCTUnwrap(fixture.store.finish(
             [completion(metadata, .described(metadata: Data("{}".utf8), imagePath: "a.png"), at: 5)],
-            carryOn: CarryOn(stage: .export, owner: "w1", leaseSeconds: 30)), "export is execution-wide: never carried")
-        XCTAssertEqual(try fixture.claim(.export, owner: "w2", at: F.at(6)).step.stage, .export)
+            carryOn: CarryOn(stage: .export, owner: "w1", leaseSeconds: 30)))
+        XCTAssertEqual(export.step.stage, .export)
+        XCTAssertNil(export.step.itemID)
+        XCTAssertNil(try fixture.store.claimStep(stage: .export, owner: "w2", leaseSeconds: 30, now: F.at(6)))
+    }
+
+    func testExportIsCarriedOnlyByTheLastItem() throws {
+        let fixture = try StoreFixture(self)
+        try fixture.admitExpanded("j", items: 2, quality: false, metadata: false)
+        let generate = try fixture.claimAll(.generate, at: F.at(1))
+        XCTAssertNil(try fixture.store.finish([completion(generate[0], .generated(imagePath: "a.png", dhash: 1), at: 2)],
+                                              carryOn: CarryOn(stage: .export, owner: "w1", leaseSeconds: 30)),
+                     "one item is still open")
+        XCTAssertEqual(try fixture.store.finish([completion(generate[1], .generated(imagePath: "b.png", dhash: 2), at: 3)],
+                                                carryOn: CarryOn(stage: .export, owner: "w1", leaseSeconds: 30))?.step.stage,
+                       .export)
+        XCTAssertEqual(try fixture.steps("j", .export).count, 1)
     }
 
     func testWithoutACarrierTheNextStepIsQueued() throws {
