@@ -98,16 +98,20 @@ extension SQLiteJobStore {
 
     /// See ``RoutingEffect/releaseQualityBarrier``.
     private func releaseQualityBarrier(_ db: Database, execution: ExecutionRecord, priority: Int, now: Date) throws {
-        let generating = try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = \(Stage.generate.sqlLiteral)
-            """, arguments: [execution.id]) ?? 0
-        guard generating == 0 else { return }
+        guard try barrierOpen(db, execution: execution) else { return }
         let waiting = try Int64.fetchAll(db, sql: """
             SELECT id FROM items WHERE execution_id = ? AND next_stage = \(Stage.quality.sqlLiteral) ORDER BY idx
             """, arguments: [execution.id])
         for id in waiting {
             try insertStep(db, execution: execution.id, item: id, stage: .quality, priority: priority, now: now)
         }
+    }
+
+    /// No item of the execution is still being generated.
+    func barrierOpen(_ db: Database, execution: ExecutionRecord) throws -> Bool {
+        try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = \(Stage.generate.sqlLiteral)
+            """, arguments: [execution.id]) == 0
     }
 
     /// See ``RoutingEffect/exportWhenItemsFinished``.

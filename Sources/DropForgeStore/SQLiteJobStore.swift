@@ -189,6 +189,15 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                             if try itemsFinished(db, execution: lease.execution) {
                                 carried = try carry(db, lease, item: nil, to: carryOn, now: completion.finished)
                             }
+                        case .releaseQualityBarrier where carryOn.stage == .quality:
+                            // The barrier opens now: this item's quality step is carried, the
+                            // others are queued by the effect itself (which skips the carried one).
+                            if let itemID = lease.item?.id, try barrierOpen(db, execution: lease.execution),
+                               try ItemRecord.fetchOne(db, key: itemID)?.nextStage == .quality {
+                                carried = try carry(db, lease, item: itemID, to: carryOn, now: completion.finished)
+                                try apply(effect, db, context, now: completion.finished)
+                                continue
+                            }
                         default:
                             break
                         }

@@ -224,9 +224,14 @@ public final class Engine: @unchecked Sendable {
     /// export) into, with a slot of that stage taken here; nil when it is not to be carried.
     private func reserveCarry(after completion: StepCompletion) -> Stage? {
         guard options.carryOn, let itemID = completion.lease.item?.id else { return nil }
+        let waitsAtQuality = completion.transition.effects.contains {
+            if case .updateItem(let item) = $0 { item.nextStage == .quality } else { false }
+        }
         let next = completion.transition.effects.lazy.compactMap { effect -> Stage? in
             switch effect {
             case .queue(let stage, itemID?): stage
+            // Only an item now waiting at quality goes through the barrier (a failed one does not).
+            case .releaseQualityBarrier where waitsAtQuality: .quality
             case .exportWhenItemsFinished: .export
             default: nil
             }

@@ -76,14 +76,33 @@ final class SQLiteJobStoreCarryTests: XCTestCase {
         XCTAssertEqual(try fixture.claim(.quality, owner: "w2", at: F.at(3)).item?.imagePath, "a.png")
     }
 
-    func testACarriedStepBehindTheBarrierIsNotCarried() throws {
+    func testQualityBehindTheBarrierIsCarriedByTheItemThatOpensIt() throws {
         let fixture = try StoreFixture(self)
         try fixture.admitExpanded("j", items: 2, barrier: true)
-        let first = try fixture.claim(.generate, at: F.at(1))
-        XCTAssertNil(try fixture.store.finish([completion(first, .generated(imagePath: "a.png", dhash: 1), at: 2)],
+        let generate = try fixture.claimAll(.generate, at: F.at(1))
+        XCTAssertNil(try fixture.store.finish([completion(generate[0], .generated(imagePath: "a.png", dhash: 1), at: 2)],
                                               carryOn: CarryOn(stage: .quality, owner: "w1", leaseSeconds: 30)),
                      "quality waits until every item is generated")
         XCTAssertNil(try fixture.store.claimStep(stage: .quality, owner: "w1", leaseSeconds: 30, now: F.at(3)))
+        let carried = try XCTUnwrap(fixture.store.finish(
+            [completion(generate[1], .generated(imagePath: "b.png", dhash: 2), at: 4)],
+            carryOn: CarryOn(stage: .quality, owner: "w1", leaseSeconds: 30)))
+        XCTAssertEqual(carried.item?.index, 1, "the item that opened the barrier is carried")
+        XCTAssertEqual(try fixture.claim(.quality, owner: "w2", at: F.at(5)).item?.index, 0, "the other one is queued")
+        XCTAssertEqual(try fixture.steps("j", .quality).count, 2)
+    }
+
+    func testAFailedItemIsNeverCarriedThroughTheBarrier() throws {
+        let fixture = try StoreFixture(self)
+        try fixture.admitExpanded("j", items: 1, barrier: true)
+        let generate = try fixture.claim(.generate, at: F.at(1))
+        let failure = StageFailure(stage: "generate", code: .generateFailed, message: "no", at: F.at(2))
+        let failed = StepCompletion(lease: generate,
+                                    transition: try StageGraph.transition(afterFailing: generate, failure, retryAt: nil, now: F.at(2)),
+                                    started: F.at(1), finished: F.at(2))
+        XCTAssertNil(try fixture.store.finish([failed], carryOn: CarryOn(stage: .quality, owner: "w1", leaseSeconds: 30)))
+        XCTAssertEqual(try fixture.steps("j", .quality).count, 0)
+        XCTAssertEqual(try fixture.steps("j", .export).count, 1, "the failure goes on to export")
     }
 
     func testACarrierThatDiesLosesOnlyTheStepInFlight() throws {
