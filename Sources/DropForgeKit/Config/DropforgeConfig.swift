@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeStore
 
 /// `config/dropforge.yaml`, read strictly: unknown keys and wrong types are errors with a
 /// position (code `config_invalid`), every key is optional and falls back to the defaults below.
@@ -17,6 +18,18 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         public var metadata = 2
         public var export = 2
         public init() {}
+
+        init(parameters: Int, generate: Int, quality: Int, metadata: Int, export: Int) {
+            self.parameters = parameters
+            self.generate = generate
+            self.quality = quality
+            self.metadata = metadata
+            self.export = export
+        }
+
+        var byStage: [Stage: Int] {
+            [.parameters: parameters, .generate: generate, .quality: quality, .metadata: metadata, .export: export]
+        }
     }
 
     /// Retry policy for failed steps (exponential back-off between the delays).
@@ -40,6 +53,10 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
     public var pollIntervalMs = 1000
     public var settleMs = 500
     public var workers = Workers()
+    /// Steps a worker leases at once, by stage (`batch:`): a few where steps are small.
+    public var batch = Workers(parameters: 8, generate: 2, quality: 1, metadata: 1, export: 4)
+    /// A worker that finishes an item's step runs its next step itself when it can (`carry_on:`).
+    public var carryOn = true
     public var leaseSeconds = 30
     public var heartbeatSeconds = 10
     public var retry = Retry()
@@ -70,7 +87,7 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         let reader = DocumentReader(file: file, code: ManifestError.configInvalid, maxBytes: Limits().manifestBytes)
         let root = try reader.read(data, format: DocumentFormat(fileName: file) ?? .yaml)
         let map = try root.mapping(allowed: [
-            "version", "watcher", "rescan_seconds", "poll_interval_ms", "settle_ms", "workers", "lease_seconds",
+            "version", "watcher", "rescan_seconds", "poll_interval_ms", "settle_ms", "workers", "batch", "carry_on", "lease_seconds",
             "heartbeat_seconds", "retry", "shutdown_grace_seconds", "limits", "defaults", "providers", "prices",
         ])
         var config = DropforgeConfig()
@@ -82,7 +99,9 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         config.rescanSeconds = try map.int("rescan_seconds", in: 1...86_400) ?? config.rescanSeconds
         config.pollIntervalMs = try map.int("poll_interval_ms", in: 10...3_600_000) ?? config.pollIntervalMs
         config.settleMs = try map.int("settle_ms", in: 0...3_600_000) ?? config.settleMs
-        if let node = map.value("workers") { config.workers = try parseWorkers(node) }
+        if let node = map.value("workers") { config.workers = try parseWorkers(node, into: config.workers) }
+        if let node = map.value("batch") { config.batch = try parseWorkers(node, into: config.batch) }
+        config.carryOn = try map.bool("carry_on") ?? config.carryOn
         config.leaseSeconds = try map.int("lease_seconds", in: 2...86_400) ?? config.leaseSeconds
         config.heartbeatSeconds = try map.int("heartbeat_seconds", in: 1...86_400) ?? config.heartbeatSeconds
         if config.heartbeatSeconds >= config.leaseSeconds {
@@ -117,9 +136,10 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         return config
     }
 
-    private static func parseWorkers(_ node: DocumentNode) throws -> Workers {
+    /// `{parameters: n, generate: n, …}` over `defaults`.
+    private static func parseWorkers(_ node: DocumentNode, into defaults: Workers) throws -> Workers {
         let map = try node.mapping(allowed: ["parameters", "generate", "quality", "metadata", "export"])
-        var workers = Workers()
+        var workers = defaults
         let range = 1...64
         workers.parameters = try map.int("parameters", in: range) ?? workers.parameters
         workers.generate = try map.int("generate", in: range) ?? workers.generate

@@ -25,10 +25,8 @@ public final class Engine: @unchecked Sendable {
         /// transaction. Off, every step is queued and claimed.
         public var carryOn: Bool
 
-        public static let defaultBatch: [Stage: Int] = [.parameters: 8, .generate: 2, .export: 4]
-
         public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryPolicy,
-                    batch: [Stage: Int] = Options.defaultBatch, carryOn: Bool = true) {
+                    batch: [Stage: Int] = [:], carryOn: Bool = true) {
             self.workers = workers
             self.leaseSeconds = leaseSeconds
             self.heartbeatSeconds = heartbeatSeconds

@@ -43,13 +43,13 @@ public final class Runtime: Sendable {
         engine = Engine(
             store: store, layout: layout, owner: owner, log: log, runners: runners.filter { stages.contains($0.stage) },
             options: .init(
-                workers: [.parameters: workers.parameters, .generate: workers.generate, .quality: workers.quality,
-                          .metadata: workers.metadata, .export: workers.export],
+                workers: workers.byStage,
                 leaseSeconds: TimeInterval(config.leaseSeconds),
                 heartbeatSeconds: TimeInterval(config.heartbeatSeconds),
                 retry: RetryPolicy(maxAttempts: config.retry.maxAttempts,
                                    baseDelay: TimeInterval(config.retry.baseDelayMs) / 1000,
-                                   maxDelay: TimeInterval(config.retry.maxDelayMs) / 1000)))
+                                   maxDelay: TimeInterval(config.retry.maxDelayMs) / 1000),
+                batch: config.batch.byStage, carryOn: config.carryOn))
     }
 
     deinit { owner.close() }
