@@ -38,6 +38,8 @@ public struct QualityStage: StageRunner {
         var decoded: RGBAImage?
         do {
             decoded = try PNGCodec.decode(data, limits: limits).image
+            // Decode once: the export draws this image's contact-sheet cell from here.
+            ContactSheet.remember(decoded!, png: data)
             if checks.contains(.decode) {
                 results.append(.init(check: "decode", passed: true, detail: "decodes as \(decoded!.width)×\(decoded!.height) RGBA"))
             }
