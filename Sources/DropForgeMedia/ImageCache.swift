@@ -91,6 +91,27 @@ public final class ImageCache: Sendable {
         }
     }
 
+    /// Like `image(for:)`, and the entry goes: for a hand-off used once.
+    public func take(_ key: Key) -> RGBAImage? {
+        state.withLock { state in
+            guard let entry = state.entries.removeValue(forKey: key) else {
+                state.statistics.misses += 1
+                return nil
+            }
+            state.statistics.bytes -= entry.image.pixels.count
+            state.statistics.hits += 1
+            return entry.image
+        }
+    }
+
+    /// Images decoded to accept them (a remote provider's reply), left for the quality check so
+    /// it does not decode the same pixels again; taken when used. 16 MiB: four 1024 px images —
+    /// an execution's quality checks start once all its items are generated (the duplicate
+    /// barrier), so a small job's images all wait here; a larger job's are decoded again, as
+    /// before. Nothing is put here for images dropforge renders itself: the quality check's
+    /// decode is then the first.
+    public static let decodedImages = ImageCache(budget: 16 << 20)
+
     public func removeAll() {
         state.withLock { state in
             state.entries.removeAll()

@@ -95,4 +95,18 @@ final class ImageCacheTests: XCTestCase {
         XCTAssertEqual(cache.statistics.hits, 4)
         XCTAssertEqual(cached, decoded)
     }
+
+    /// A remote provider's reply is decoded to accept it; the quality check takes those pixels
+    /// (its text replaced on the way) instead of decoding the file again, once.
+    func testTheQualityCheckTakesWhatTheProvidersAcceptanceDecoded() throws {
+        let picture = image(77, side: 32)
+        let reply = try PNGTextEmbedder.insert([("parameters", "from the generator")], into: try PNGCodec.encode(picture, encoding: .fast))
+        let checked = try RemoteImageSupport.checkPNG(reply, limits: .standard, provider: "a1111", source: "images[0]")
+        let file = try PNGTextEmbedder.insert([("Software", "dropforge")], into: checked.png)
+        let decodes = PNGCodec.decodeCount
+        XCTAssertEqual(try QualityStage.decode(file, limits: .standard), picture)
+        XCTAssertEqual(PNGCodec.decodeCount, decodes, "taken, not decoded")
+        XCTAssertEqual(try QualityStage.decode(file, limits: .standard), picture)
+        XCTAssertEqual(PNGCodec.decodeCount, decodes + 1, "taken once: a second check decodes")
+    }
 }
