@@ -1,5 +1,6 @@
 import Foundation
 import PNGShim
+import Synchronization
 
 /// PNG encode/decode through libpng (via the `PNGShim` C target, which keeps
 /// libpng's longjmp-based errors out of Swift).
@@ -9,10 +10,19 @@ import PNGShim
 /// `PNGLimits` against IHDR before any pixel memory is allocated.
 public enum PNGCodec {
     private static let errorCapacity = 512
+    private static let decodes = Atomic<Int>(0)
+    private static let encodes = Atomic<Int>(0)
+
+    /// How many times this process called `decode` (failures included): the pipeline decodes an
+    /// image once (the quality check), and tests check that nothing decodes it again.
+    public static var decodeCount: Int { decodes.load(ordering: .relaxed) }
+    /// How many times this process called `encode`.
+    public static var encodeCount: Int { encodes.load(ordering: .relaxed) }
 
     /// Encodes `image` as an 8-bit RGBA PNG. Text chunks are written before the
     /// image data, in the given order.
     public static func encode(_ image: RGBAImage, text: [PNGTextChunk] = [], encoding: PNGEncoding = .standard) throws -> Data {
+        encodes.add(1, ordering: .relaxed)
         guard image.width > 0, image.height > 0 else {
             throw PNGError("cannot encode an empty \(image.width)×\(image.height) image")
         }
@@ -70,6 +80,7 @@ public enum PNGCodec {
     /// returns all its text chunks. Throws `PNGError` for files that are not PNG,
     /// are truncated or corrupt, or exceed `limits`.
     public static func decode(_ data: Data, limits: PNGLimits = .standard) throws -> DecodedPNG {
+        decodes.add(1, ordering: .relaxed)
         try precheck(data, limits: limits)
         var decoded = dfpng_decoded()
         var message = [CChar](repeating: 0, count: errorCapacity)

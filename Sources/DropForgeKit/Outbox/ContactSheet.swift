@@ -16,6 +16,12 @@ import DropForgeMedia
 /// - the item number in the top-left corner (when cells are at least 48 px).
 /// Sources are decoded one at a time through `PNGCodec` with the given limits, so memory is one
 /// source plus the sheet; the output is a pure function of the inputs.
+///
+/// Decode once: the quality check, which decodes every image anyway, leaves the image's cell
+/// picture in `cells` (`remember(_:png:)`), and `render` draws a cell from there when the
+/// file's pixels are the same (`PNGPixelKey`), decoding only on a miss. A cell picture is the
+/// fitted image already composited over the cell background — exactly the pixels `draw` puts
+/// in the cell, wherever the cell is — so a sheet is byte-for-byte the same either way.
 public enum ContactSheet {
     /// One cell: an item and where its image is.
     public struct Cell: Sendable, Equatable {
@@ -75,38 +81,67 @@ public enum ContactSheet {
         return Grid(columns: columns, rows: rows, cell: max(minCell, min(maxCell, fits)), gap: gap)
     }
 
+    /// Cell pictures the quality check left for the export's sheet. 8 MiB: 32 full-size
+    /// (256 px) cells, a few seconds of a busy drain's quality checks; why no more is said at
+    /// `ImageCache`.
+    public static let cells = ImageCache(budget: 8 << 20)
+
+    /// Keeps the cell picture of `image`, decoded from `png`, for a later `render` in this
+    /// process. Only full-size cells (`maxCell`, every sheet of up to 225 images): a larger job's
+    /// smaller cells are drawn from a decode, as its many images would not fit the cache anyway.
+    public static func remember(_ image: RGBAImage, png: Data, in cache: ImageCache = cells) {
+        guard let key = PNGPixelKey(png: png), image.width > 0, image.height > 0 else { return }
+        cache.insert(cellPicture(of: image, side: maxCell), for: .init(png: key, variant: maxCell))
+    }
+
     /// The sheet as PNG bytes. Throws when `cells` is empty; an unreadable image is drawn as a
-    /// grey cell rather than failing the sheet.
-    public static func render(cells: [Cell], limits: PNGLimits = .standard) throws -> Data {
+    /// grey cell rather than failing the sheet. Cells whose picture is in `cache` are not decoded.
+    public static func render(cells: [Cell], limits: PNGLimits = .standard, cache: ImageCache? = Self.cells) throws -> Data {
         guard !cells.isEmpty else { throw PNGError("a contact sheet needs at least one image") }
         let grid = gridSize(count: cells.count)
         var sheet = RGBAImage(width: grid.width, height: grid.height, fill: sheetBackground)
         for (index, cell) in cells.enumerated() {
             let (x, y) = grid.origin(of: index)
-            let source = cell.mark == .failed ? nil : cell.image.flatMap { try? decode($0, limits: limits) }
-            draw(cell, source: source, on: &sheet, at: x, y, grid: grid)
+            let image = cell.mark == .failed ? nil : cell.image.flatMap { picture(of: $0, side: grid.cell, limits: limits, cache: cache) }
+            draw(cell, picture: image, on: &sheet, at: x, y, grid: grid)
         }
         return try PNGCodec.encode(sheet, encoding: .fast)
     }
 
-    private static func decode(_ url: URL, limits: PNGLimits) throws -> RGBAImage {
-        try PNGCodec.decode(Data(contentsOf: url), limits: limits).image
+    /// The cell picture of the PNG at `url`: from `cache` when its pixels were seen, else decoded.
+    private static func picture(of url: URL, side: Int, limits: PNGLimits, cache: ImageCache?) -> RGBAImage? {
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        let key = cache == nil ? nil : PNGPixelKey(png: data).flatMap { $0.fits(limits) ? ImageCache.Key(png: $0, variant: side) : nil }
+        if let key, let picture = cache?.image(for: key) { return picture }
+        guard let source = try? PNGCodec.decode(data, limits: limits).image, source.width > 0, source.height > 0 else {
+            return nil
+        }
+        return cellPicture(of: source, side: side)
     }
 
-    private static func draw(_ cell: Cell, source: RGBAImage?, on sheet: inout RGBAImage, at x: Int, _ y: Int, grid: Grid) {
+    /// `source` fitted into a `side` px cell, aspect kept, at least one pixel each way, drawn over
+    /// the cell background: the pixels `render` puts in the cell's centre.
+    static func cellPicture(of source: RGBAImage, side: Int) -> RGBAImage {
+        let w: Int, h: Int
+        if source.width >= source.height {
+            w = side
+            h = max(1, (source.height * side + source.width / 2) / source.width)
+        } else {
+            h = side
+            w = max(1, (source.width * side + source.height / 2) / source.height)
+        }
+        var picture = RGBAImage(width: w, height: h, fill: cellBackground)
+        picture.draw(source, x: 0, y: 0, width: w, height: h, over: cellBackground)
+        return picture
+    }
+
+    private static func draw(_ cell: Cell, picture: RGBAImage?, on sheet: inout RGBAImage, at x: Int, _ y: Int, grid: Grid) {
         let side = grid.cell, thickness = grid.markThickness
-        if let source {
+        if let picture {
             sheet.fill(x: x, y: y, width: side, height: side, cellBackground)
-            // Fit inside the cell, aspect kept, at least one pixel each way.
-            let w: Int, h: Int
-            if source.width >= source.height {
-                w = side
-                h = max(1, (source.height * side + source.width / 2) / source.width)
-            } else {
-                h = side
-                w = max(1, (source.width * side + source.height / 2) / source.height)
-            }
-            sheet.draw(source, x: x + (side - w) / 2, y: y + (side - h) / 2, width: w, height: h, over: cellBackground)
+            // Opaque, and the cell's size: `draw` copies it pixel for pixel.
+            sheet.draw(picture, x: x + (side - picture.width) / 2, y: y + (side - picture.height) / 2,
+                       width: picture.width, height: picture.height, over: cellBackground)
         } else {
             sheet.fill(x: x, y: y, width: side, height: side, failedColor)
             sheet.cross(x: x, y: y, width: side, height: side, thickness: max(2, thickness / 2), failedMark)

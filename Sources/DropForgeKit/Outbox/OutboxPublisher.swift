@@ -15,23 +15,34 @@ public struct OutboxPublisher: Sendable {
     /// Builds `name` in staging with `build`, then renames it into `parent/name`.
     /// When the destination already exists — a crash came after the rename but before the store
     /// recorded it — the published folder is kept as it is and nothing is built again.
+    ///
+    /// One durability barrier per folder (docs/decisions.md, "Publishing and power loss"): the
+    /// files are written with no `fsync` each, then made durable together (`syncfs`, and an
+    /// `fsync` of every folder of the tree), then the one rename — still the commit point —
+    /// then an `fsync` of `parent`, so the folder is on disk, whole, before the store records it.
     @discardableResult
-    public func publishFolder(named name: String, into parent: URL, build: (URL) throws -> Void) throws -> URL {
+    public func publishFolder(named name: String, into parent: URL, barrier: FileSystem.Barrier = .syncfs,
+                              build: (URL) throws -> Void) throws -> URL {
         let destination = parent.appendingPathComponent(name, isDirectory: true)
         let fileManager = FileManager.default
-        if fileManager.fileExists(atPath: destination.path) { return destination }
+        if fileManager.fileExists(atPath: destination.path) {
+            // Renamed by an attempt that died before its directory sync: sync it now.
+            try FileSystem.syncDirectory(parent)
+            return destination
+        }
         try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
         try fileManager.createDirectory(at: layout.staging, withIntermediateDirectories: true)
         let staging = layout.staging.appendingPathComponent("\(parent.lastPathComponent)-\(name)", isDirectory: true)
         try? fileManager.removeItem(at: staging)
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         do {
-            try build(staging)
+            try FileSystem.buildDurably(staging, barrier: barrier) { try build(staging) }
             try FileSystem.rename(staging, to: destination)
         } catch {
             try? fileManager.removeItem(at: staging)
             throw error
         }
+        try FileSystem.syncDirectory(parent)
         return destination
     }
 

@@ -164,11 +164,9 @@ public enum WorkbookWriter {
         }
     }
 
-    /// `fsync` before the rename, so a crash cannot leave an empty file under the final name.
+    /// `fsync` before the rename, so a crash cannot leave an empty file under the final name
+    /// (not inside a folder being built: its barrier covers the file).
     private static func sync(_ file: URL) throws {
-        let fd = open(file.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystem.posixError("cannot open \(file.path)") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw FileSystem.posixError("cannot sync \(file.path)") }
+        try FileSystem.sync(file)
     }
 }

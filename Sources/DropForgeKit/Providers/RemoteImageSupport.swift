@@ -33,6 +33,9 @@ enum RemoteImageSupport {
         } catch {
             throw StepError.permanent(.invalidOutput, "provider '\(provider)': \(source) is not a usable PNG: \(error)")
         }
+        // Decode once: the quality check takes these pixels instead of decoding the file again
+        // (the key ignores text chunks, which are replaced on the way).
+        if let key = PNGPixelKey(png: png) { ImageCache.decodedImages.insert(decoded.image, for: .init(png: key)) }
         return CheckedPNG(png: try withoutTextChunks(png, provider: provider, source: source), pixels: decoded.image)
     }
 

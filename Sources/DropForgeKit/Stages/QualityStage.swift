@@ -37,7 +37,9 @@ public struct QualityStage: StageRunner {
         let data = try Data(contentsOf: layout.resolve(path))
         var decoded: RGBAImage?
         do {
-            decoded = try PNGCodec.decode(data, limits: limits).image
+            decoded = try Self.decode(data, limits: limits)
+            // Decode once: the export draws this image's contact-sheet cell from here.
+            ContactSheet.remember(decoded!, png: data)
             if checks.contains(.decode) {
                 results.append(.init(check: "decode", passed: true, detail: "decodes as \(decoded!.width)×\(decoded!.height) RGBA"))
             }
@@ -74,6 +76,15 @@ public struct QualityStage: StageRunner {
         return .checked(passed: failed.isEmpty,
                         reason: failed.isEmpty ? nil : failed.map { "\($0.check): \($0.detail)" }.joined(separator: "; "),
                         checks: try JSONCoding.encode(results))
+    }
+
+    /// The image's pixels: those a remote provider's acceptance check decoded from the same
+    /// pixel chunks in this process (`ImageCache.decodedImages`), else a decode of the file.
+    static func decode(_ data: Data, limits: PNGLimits) throws -> RGBAImage {
+        if let key = PNGPixelKey(png: data), key.fits(limits), let image = ImageCache.decodedImages.take(.init(png: key)) {
+            return image
+        }
+        return try PNGCodec.decode(data, limits: limits).image
     }
 
     /// Compares with every earlier item of the execution that generated; the barrier in the
