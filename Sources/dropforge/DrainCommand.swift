@@ -1,6 +1,7 @@
 import ArgumentParser
 import DropForgeKit
 import DropForgeStore
+import DropForgeCore
 import Foundation
 
 struct Drain: ParsableCommand {
@@ -36,9 +37,11 @@ struct Drain: ParsableCommand {
 }
 
 /// For `make bench`: with `DROPFORGE_COUNTERS_FILE` set, the drain writes what it counted —
-/// the store's write transactions — to that file as JSON when it ends.
+/// the store's write transactions and dropforge's own fsync/syncfs calls — to that file as JSON
+/// when it ends.
 private func writeCounters() {
     guard let path = ProcessInfo.processInfo.environment["DROPFORGE_COUNTERS_FILE"], !path.isEmpty else { return }
-    let counters = ["write_transactions": SQLiteJobStore.writeTransactions.load(ordering: .relaxed)]
+    let counters = ["write_transactions": SQLiteJobStore.writeTransactions.load(ordering: .relaxed),
+                    "fsyncs": IOCounters.fsyncs]
     try? JSONSerialization.data(withJSONObject: counters).write(to: URL(fileURLWithPath: path))
 }
