@@ -82,6 +82,25 @@ public final class Intake: Sendable {
     /// fixed cost is gone, and a bigger batch only holds the engine's writes back longer.
     static let batchSize = 64
 
+    /// Claim files gathered for one admission transaction. The first batch of a scan is one
+    /// file, so the engine starts on it at once; each next one is twice as big, up to
+    /// ``batchSize``.
+    private struct Batch {
+        var files: [String] = []
+        var limit = 1
+
+        /// Adds a claim file; the full batch when it is time to admit it.
+        mutating func add(_ file: String) -> [String]? {
+            files.append(file)
+            guard files.count >= limit else { return nil }
+            defer {
+                files.removeAll(keepingCapacity: true)
+                limit = min(limit * 2, Intake.batchSize)
+            }
+            return files
+        }
+    }
+
     /// Claims one inbox file by rename and admits it. `nil` when another process took it first.
     public func claim(_ name: String) -> String? {
         guard let claimFile = rename(name) else { return nil }
@@ -89,21 +108,17 @@ public final class Intake: Sendable {
     }
 
     /// Claims each file by rename, one by one (the rename is the arbiter between processes),
-    /// and admits them ``batchSize`` at a time, each batch in one write transaction. A crash
+    /// and admits them in batches of up to ``batchSize``, each in one write transaction. A crash
     /// before a batch commits leaves its files claimed without job rows: `adoptOrphans()`
     /// admits them at the next start.
     func claim(_ names: [String]) -> [String] {
         var admitted: [String] = []
-        var batch: [String] = []
+        var batch = Batch()
         for name in names {
             guard let claimFile = rename(name) else { continue }
-            batch.append(claimFile)
-            if batch.count == Self.batchSize {
-                admitted += admit(claimFiles: batch)
-                batch.removeAll(keepingCapacity: true)
-            }
+            if let full = batch.add(claimFile) { admitted += admit(claimFiles: full) }
         }
-        if !batch.isEmpty { admitted += admit(claimFiles: batch) }
+        if !batch.files.isEmpty { admitted += admit(claimFiles: batch.files) }
         return admitted
     }
 
@@ -112,8 +127,8 @@ public final class Intake: Sendable {
     private func rename(_ name: String) -> String? {
         tracker.withLock { $0.forget(name) }
         let claimFile = "\(Self.newUID())~\(name)"
-        let source = layout.inbox.appendingPathComponent(name)
-        let target = layout.processing.appendingPathComponent(claimFile)
+        let source = layout.inbox.appendingPathComponent(name, isDirectory: false)  // no stat to ask
+        let target = layout.processing.appendingPathComponent(claimFile, isDirectory: false)
         guard Glibc.rename(source.path, target.path) == 0 else {
             if errno != ENOENT {
                 log.record(.error, job: "intake", event: "claim_failed",
@@ -130,19 +145,15 @@ public final class Intake: Sendable {
     public func adoptOrphans() -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: layout.processing.path) else { return [] }
         var adopted: [String] = []
-        var batch: [String] = []
+        var batch = Batch()
         for name in names.sorted() where !name.hasPrefix(".") && name.contains("~") {
             if let job = try? store.job(claimFile: name) {
                 if job.status.isFinished { unlink(layout.processing.appendingPathComponent(name).path) }
                 continue
             }
-            batch.append(name)
-            if batch.count == Self.batchSize {
-                adopted += admit(claimFiles: batch)
-                batch.removeAll(keepingCapacity: true)
-            }
+            if let full = batch.add(name) { adopted += admit(claimFiles: full) }
         }
-        if !batch.isEmpty { adopted += admit(claimFiles: batch) }
+        if !batch.files.isEmpty { adopted += admit(claimFiles: batch.files) }
         return adopted
     }
 
@@ -200,7 +211,7 @@ public final class Intake: Sendable {
         var claimed = ClaimedManifest(claimFile: claimFile, originalName: originalName,
                                       uid: String(claimFile.prefix(while: { $0 != "~" })), data: Data())
         do {
-            claimed.data = try Self.read(layout.processing.appendingPathComponent(claimFile), limit: config.limits.manifestBytes)
+            claimed.data = try Self.read(layout.processing.appendingPathComponent(claimFile, isDirectory: false), limit: config.limits.manifestBytes)
             claimed.settings = try ManifestResolver(layout: layout, config: config)
                 .resolve(data: claimed.data, fileName: originalName)
         } catch let error as ManifestError {
@@ -256,8 +267,15 @@ public final class Intake: Sendable {
     }
 
     /// A short unique id for the job's folder name: 6 characters of [a-z0-9].
+    /// One draw of the system generator (one `getrandom`) gives all six: 36⁶ is far below 2⁶⁴,
+    /// so taking them as base-36 digits is uniform to within 10⁻⁹.
     static func newUID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<6).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        var generator = SystemRandomNumberGenerator()
+        var bits = generator.next()
+        return String((0..<6).map { _ in
+            defer { bits /= 36 }
+            return alphabet[Int(bits % 36)]
+        })
     }
 }

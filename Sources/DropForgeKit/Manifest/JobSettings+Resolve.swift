@@ -41,7 +41,7 @@ extension JobSettings {
         func parsedFile<T: Sendable>(_ path: String, field: String, rootDirectory: URL, maxBytes: Int,
                                      cache: FileCache<ParsedFileContext, Result<T, KeywordFileReader.Problem>>,
                                      parse: (Data) throws -> T) throws -> T {
-            let configDirectory = rootDirectory.appendingPathComponent("config")
+            let configDirectory = rootDirectory.appendingPathComponent("config", isDirectory: true)
             func load() -> Result<T, KeywordFileReader.Problem> {
                 do {
                     let url = try SafePath.resolve(path, configDirectory: configDirectory, rootDirectory: rootDirectory)
@@ -55,7 +55,7 @@ extension JobSettings {
                 }
             }
             let outcome: Result<T, KeywordFileReader.Problem>
-            let candidate = configDirectory.appendingPathComponent(path).path
+            let candidate = configDirectory.appendingPathComponent(path, isDirectory: false).path
             if (try? SafePath.checkSyntax(path)) != nil, let stamp = FileStamp(path: candidate) {
                 outcome = cache.value(path: candidate, stamp: stamp,
                                       context: ParsedFileContext(path: path, maxBytes: maxBytes), load: load)

@@ -49,7 +49,8 @@ final class IntakeBatchTests: XCTestCase {
 
         let admitted = intake.scan()
         XCTAssertEqual(admitted.count, count)
-        XCTAssertEqual(counting.batches, [Intake.batchSize, Intake.batchSize, 10], "one write transaction per batch")
+        XCTAssertEqual(counting.batches, [1, 2, 4, 8, 16, 32, 64, 11], "the first at once, then doubling up to 64")
+        XCTAssertEqual(Intake.batchSize, 64)
         XCTAssertEqual(try fixture.claimed().count, count)
         XCTAssertEqual(try fixture.store.jobs(limit: nil).count, count)
         for jobID in admitted {
@@ -66,15 +67,15 @@ final class IntakeBatchTests: XCTestCase {
 
     func testAKillBetweenTheRenamesAndTheBatchsCommitLosesNothing() throws {
         let fixture = try IntakeClaimFixture(self)
-        // The first batch commits; the process "dies" before the second and third do.
-        let dying = CountingIntakeStore(fixture.store, failAfter: 1)
+        // The first batches (1 + 2 + … + 32 files) commit; the process "dies" before the next ones do.
+        let dying = CountingIntakeStore(fixture.store, failAfter: 6)
         let first = Intake(layout: fixture.layout, config: fixture.config, store: dying, log: fixture.log)
         let count = 2 * Intake.batchSize + 10
         try dropMany(fixture, count)
 
         let admitted = first.scan()
-        XCTAssertEqual(admitted.count, Intake.batchSize, "only the first batch committed")
-        XCTAssertEqual(try fixture.store.jobs(limit: nil).count, Intake.batchSize)
+        XCTAssertEqual(admitted.count, 63, "only the first six batches committed")
+        XCTAssertEqual(try fixture.store.jobs(limit: nil).count, 63)
         XCTAssertEqual(try fixture.claimed().count, count, "every file was claimed by its rename")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: fixture.layout.inbox.path)
                         .filter { !$0.hasPrefix(".") }, [], "none is left in the inbox")
@@ -83,8 +84,8 @@ final class IntakeBatchTests: XCTestCase {
         let restarted = CountingIntakeStore(fixture.store)
         let next = Intake(layout: fixture.layout, config: fixture.config, store: restarted, log: fixture.log)
         let adopted = next.adoptOrphans()
-        XCTAssertEqual(adopted.count, count - Intake.batchSize)
-        XCTAssertEqual(restarted.batches, [Intake.batchSize, 10])
+        XCTAssertEqual(adopted.count, count - 63)
+        XCTAssertEqual(restarted.batches, [1, 2, 4, 8, 16, 32, 12])
         XCTAssertTrue(Set(adopted).isDisjoint(with: admitted))
 
         // Every file is now exactly one job, with one `claimed` event.

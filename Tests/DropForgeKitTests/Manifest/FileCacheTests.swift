@@ -115,6 +115,15 @@ final class FileCacheTests: XCTestCase {
 
     // MARK: The files intake reads
 
+    func testThePlainProfileNameCheckAgreesWithThePattern() {
+        let pattern = #"^[A-Za-z0-9_-][A-Za-z0-9._-]*$"#
+        for name in ["default", "draft", "my.profile", "-x", "_x", "A9", ".hidden", "a b", "default\n", "é", "", "a/b", "x.."] {
+            let matches = name.range(of: pattern, options: .regularExpression) != nil
+            if Profile.isPlainName(name) { XCTAssertTrue(matches, name) }
+            if name.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0A }) { XCTAssertEqual(Profile.isPlainName(name), matches, name) }
+        }
+    }
+
     func testProfilesTemplateAndKeywordFilesAreParsedOnceAndReadAgainWhenRewritten() throws {
         let root = try folder()
         let layout = RootLayout(root: root)
