@@ -10,13 +10,18 @@ public struct Admission: Sendable {
     /// Given that earlier job's id (nil: none, or not looked for), the failure the new job is
     /// published with (nil: none) and the stage it is queued at.
     public var decide: @Sendable (_ duplicateOf: String?) -> (failure: StageFailure?, start: Stage)
+    /// Given the same earlier job's id, the job log's events of the admission (`claimed`,
+    /// `rejected`, `duplicate`): the store inserts them in the admission's transaction.
+    public var events: @Sendable (_ duplicateOf: String?) -> [EventRecord]
 
     public init(job: JobRecord, execution: ExecutionRecord, checkDuplicate: Bool,
-                decide: @escaping @Sendable (_ duplicateOf: String?) -> (failure: StageFailure?, start: Stage)) {
+                decide: @escaping @Sendable (_ duplicateOf: String?) -> (failure: StageFailure?, start: Stage),
+                events: @escaping @Sendable (_ duplicateOf: String?) -> [EventRecord] = { _ in [] }) {
         self.job = job
         self.execution = execution
         self.checkDuplicate = checkDuplicate
         self.decide = decide
+        self.events = events
     }
 }
 
@@ -102,9 +107,18 @@ public protocol JobStore: IntakeStore, StepQueue, JobControlStore, ReviewStore, 
 /// Intake: one job per claimed manifest file.
 public protocol IntakeStore: AnyObject, Sendable {
     func job(claimFile: String) throws -> JobRecord?
-    /// Inserts the job, its execution and its first step in one transaction, unless the claim
-    /// file already has a job.
-    func admit(_ admission: Admission) throws -> AdmissionResult
+    /// Inserts each job with its execution, its first step and its events, all of them in one
+    /// transaction; an admission whose claim file (or job id) already has a job changes nothing
+    /// (`alreadyKnown`). One result per admission, in order. Admissions later in the list see
+    /// the earlier ones (a repeated manifest `id` within the batch is a duplicate).
+    func admit(_ admissions: [Admission]) throws -> [AdmissionResult]
+}
+
+extension IntakeStore {
+    /// One admission in a transaction of its own.
+    public func admit(_ admission: Admission) throws -> AdmissionResult {
+        try admit([admission])[0]
+    }
 }
 
 /// The queue of steps and their leases.

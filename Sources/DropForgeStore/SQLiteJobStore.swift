@@ -70,28 +70,35 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
-    public func admit(_ admission: Admission) throws -> AdmissionResult {
-        try write { db in
-            if try JobRecord.filter(JobRecord.Columns.claimFile == admission.job.claimFile).fetchCount(db) > 0
-                || JobRecord.exists(db, key: admission.job.id) {
-                return .alreadyKnown
-            }
-            var duplicateOf: String?
-            if admission.checkDuplicate, let manifestID = admission.job.manifestID {
-                duplicateOf = try String.fetchOne(db, sql: """
-                    SELECT id FROM jobs WHERE manifest_id = ? AND status <> \(JobStatus.failed.sqlLiteral)
-                    ORDER BY created_at LIMIT 1
-                    """, arguments: [manifestID])
-            }
-            let (failure, start) = admission.decide(duplicateOf)
-            try admission.job.insert(db)
-            var execution = admission.execution
-            execution.failure = try failure.map { try JSONCoding.encode($0) }
-            try execution.insert(db)
-            try insertStep(db, execution: execution.id, item: nil, stage: start,
-                           priority: admission.job.priority, now: admission.job.createdAt)
-            return .admitted(duplicateOf: duplicateOf)
+    public func admit(_ admissions: [Admission]) throws -> [AdmissionResult] {
+        guard !admissions.isEmpty else { return [] }
+        return try write { db in try admissions.map { try admit($0, db) } }
+    }
+
+    private func admit(_ admission: Admission, _ db: Database) throws -> AdmissionResult {
+        let known = try db.cachedStatement(sql: "SELECT 1 FROM jobs WHERE claim_file = ? OR id = ? LIMIT 1")
+        known.arguments = [admission.job.claimFile, admission.job.id]
+        if try Int.fetchOne(known) != nil { return .alreadyKnown }
+        var duplicateOf: String?
+        if admission.checkDuplicate, let manifestID = admission.job.manifestID {
+            let earlier = try db.cachedStatement(sql: """
+                SELECT id FROM jobs WHERE manifest_id = ? AND status <> \(JobStatus.failed.sqlLiteral)
+                ORDER BY created_at LIMIT 1
+                """)
+            earlier.arguments = [manifestID]
+            duplicateOf = try String.fetchOne(earlier)
         }
+        let (failure, start) = admission.decide(duplicateOf)
+        try admission.job.insert(db)
+        var execution = admission.execution
+        execution.failure = try failure.map { try JSONCoding.encode($0) }
+        try execution.insert(db)
+        try insertStep(db, execution: execution.id, item: nil, stage: start,
+                       priority: admission.job.priority, now: admission.job.createdAt)
+        for var event in admission.events(duplicateOf) {
+            try event.insert(db)
+        }
+        return .admitted(duplicateOf: duplicateOf)
     }
 
     // MARK: The queue

@@ -54,7 +54,7 @@ public final class Intake: Sendable {
             tracker.forgetAll(except: present)
             return files.filter { tracker.observe($0, now: now) }.map(\.name)
         }
-        return settled.compactMap { claim($0) }
+        return claim(settled)
     }
 
     /// A file seen by a `written` event: take it once it has settled (a later scan decides).
@@ -77,12 +77,58 @@ public final class Intake: Sendable {
         }
     }
 
+    /// Admissions per write transaction when a scan finds a backlog. Measured on the scale
+    /// benchmark (docs/performance.md, "Intake at 1,000/s"): past a few dozen the transaction's
+    /// fixed cost is gone, and a bigger batch only holds the engine's writes back longer.
+    static let batchSize = 64
+
+    /// Claim files gathered for one admission transaction. The first batch of a scan is one
+    /// file, so the engine starts on it at once; each next one is twice as big, up to
+    /// ``batchSize``.
+    private struct Batch {
+        var files: [String] = []
+        var limit = 1
+
+        /// Adds a claim file; the full batch when it is time to admit it.
+        mutating func add(_ file: String) -> [String]? {
+            files.append(file)
+            guard files.count >= limit else { return nil }
+            defer {
+                files.removeAll(keepingCapacity: true)
+                limit = min(limit * 2, Intake.batchSize)
+            }
+            return files
+        }
+    }
+
     /// Claims one inbox file by rename and admits it. `nil` when another process took it first.
     public func claim(_ name: String) -> String? {
+        guard let claimFile = rename(name) else { return nil }
+        return admit(claimFiles: [claimFile]).first
+    }
+
+    /// Claims each file by rename, one by one (the rename is the arbiter between processes),
+    /// and admits them in batches of up to ``batchSize``, each in one write transaction. A crash
+    /// before a batch commits leaves its files claimed without job rows: `adoptOrphans()`
+    /// admits them at the next start.
+    func claim(_ names: [String]) -> [String] {
+        var admitted: [String] = []
+        var batch = Batch()
+        for name in names {
+            guard let claimFile = rename(name) else { continue }
+            if let full = batch.add(claimFile) { admitted += admit(claimFiles: full) }
+        }
+        if !batch.files.isEmpty { admitted += admit(claimFiles: batch.files) }
+        return admitted
+    }
+
+    /// Moves `inbox/<name>` to `inbox/.processing/<uid>~<name>`; the claim file's name, or nil
+    /// when the file is gone (another process took it: normal) or cannot be moved (logged).
+    private func rename(_ name: String) -> String? {
         tracker.withLock { $0.forget(name) }
         let claimFile = "\(Self.newUID())~\(name)"
-        let source = layout.inbox.appendingPathComponent(name)
-        let target = layout.processing.appendingPathComponent(claimFile)
+        let source = layout.inbox.appendingPathComponent(name, isDirectory: false)  // no stat to ask
+        let target = layout.processing.appendingPathComponent(claimFile, isDirectory: false)
         guard Glibc.rename(source.path, target.path) == 0 else {
             if errno != ENOENT {
                 log.record(.error, job: "intake", event: "claim_failed",
@@ -90,40 +136,59 @@ public final class Intake: Sendable {
             }
             return nil
         }
-        return admit(claimFile: claimFile)
+        return claimFile
     }
 
     /// Admits every claimed file the store does not know (crash between rename and admission),
-    /// and removes claimed files whose job already finished.
+    /// in batches, and removes claimed files whose job already finished.
     @discardableResult
     public func adoptOrphans() -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: layout.processing.path) else { return [] }
         var adopted: [String] = []
+        var batch = Batch()
         for name in names.sorted() where !name.hasPrefix(".") && name.contains("~") {
             if let job = try? store.job(claimFile: name) {
                 if job.status.isFinished { unlink(layout.processing.appendingPathComponent(name).path) }
                 continue
             }
-            if let id = admit(claimFile: name) { adopted.append(id) }
+            if let full = batch.add(name) { adopted += admit(claimFiles: full) }
         }
+        if !batch.files.isEmpty { adopted += admit(claimFiles: batch.files) }
         return adopted
     }
 
-    /// Reads a claimed manifest, resolves its settings and admits the job.
-    func admit(claimFile: String) -> String? {
+    /// Reads claimed manifests, resolves their settings and admits the jobs in one write
+    /// transaction — each job with its execution, first step and its `claimed`, `rejected` or
+    /// `duplicate` event — then writes those events' log lines. Returns the admitted job ids
+    /// (not those another process adopted first).
+    func admit(claimFiles: [String]) -> [String] {
         let now = Date()
-        let claimed = read(claimFile: claimFile, now: now)
-        let (job, execution) = records(for: claimed, now: now)
-        do {
-            let result = try store.admit(Admission(job: job, execution: execution, failure: claimed.failure,
-                                                   checkDuplicate: !(claimed.settings?.force ?? false)))
-            guard case .admitted(let duplicateOf) = result else { return nil } // another process adopted it first
-            logAdmission(of: claimed, job: job.id, duplicateOf: duplicateOf, now: now)
-            return job.id
-        } catch {
-            log.record(.error, job: "intake", event: "admit_failed", message: "cannot admit \(claimed.originalName): \(error)")
-            return nil
+        let admissions = claimFiles.map { claimFile -> (ClaimedManifest, Admission) in
+            let claimed = read(claimFile: claimFile, now: now)
+            return (claimed, admission(for: claimed, now: now))
         }
+        let results: [Result<AdmissionResult, any Error>]
+        do {
+            results = try store.admit(admissions.map(\.1)).map { .success($0) }
+        } catch let error where admissions.count == 1 || error is StoreSpaceError {
+            results = admissions.map { _ in .failure(error) }  // a full disk fails each of them alike
+        } catch {
+            // One bad admission must not hold up the others: each on its own, to say which failed.
+            results = admissions.map { entry in Result { try store.admit(entry.1) } }
+        }
+        var admitted: [String] = []
+        for ((claimed, admission), result) in zip(admissions, results) {
+            switch result {
+            case .success(.admitted(let duplicateOf)):
+                admission.events(duplicateOf).forEach(log.emit)
+                admitted.append(admission.job.id)
+            case .success(.alreadyKnown):
+                continue  // another process adopted it first
+            case .failure(let error):
+                log.record(.error, job: "intake", event: "admit_failed", message: "cannot admit \(claimed.originalName): \(error)")
+            }
+        }
+        return admitted
     }
 
     /// A claimed manifest file, read and resolved — or the failure that sends it to `failures/`.
@@ -146,7 +211,7 @@ public final class Intake: Sendable {
         var claimed = ClaimedManifest(claimFile: claimFile, originalName: originalName,
                                       uid: String(claimFile.prefix(while: { $0 != "~" })), data: Data())
         do {
-            claimed.data = try Self.read(layout.processing.appendingPathComponent(claimFile), limit: config.limits.manifestBytes)
+            claimed.data = try Self.read(layout.processing.appendingPathComponent(claimFile, isDirectory: false), limit: config.limits.manifestBytes)
             claimed.settings = try ManifestResolver(layout: layout, config: config)
                 .resolve(data: claimed.data, fileName: originalName)
         } catch let error as ManifestError {
@@ -159,8 +224,8 @@ public final class Intake: Sendable {
         return claimed
     }
 
-    /// The job row and first execution for a claimed manifest.
-    func records(for claimed: ClaimedManifest, now: Date) -> (JobRecord, ExecutionRecord) {
+    /// The job row, first execution and admission event for a claimed manifest.
+    func admission(for claimed: ClaimedManifest, now: Date) -> Admission {
         let settings = claimed.settings
         // A file name with nothing folder-safe in it (`猫.yaml`) still gives a usable folder name.
         let stemName = Manifest.sanitizedName(claimed.stem)
@@ -171,19 +236,26 @@ public final class Intake: Sendable {
             manifestID: settings?.manifestID, kind: settings?.kind.rawValue ?? "images",
             priority: settings?.priority.rank ?? 1, status: .queued, manifest: claimed.data,
             manifestExt: claimed.ext, createdAt: now, updatedAt: now, finishedAt: nil)
-        return (job, ExecutionRecord.make(jobID: jobID, number: 1, parent: nil, settings: settings, now: now))
+        let execution = ExecutionRecord.make(jobID: jobID, number: 1, parent: nil, settings: settings, now: now)
+        let (log, originalName, rejection, manifestID) = (log, claimed.originalName, claimed.failure?.message,
+                                                          settings?.manifestID ?? "")
+        return Admission(job: job, execution: execution, failure: claimed.failure,
+                         checkDuplicate: !(settings?.force ?? false)) { duplicateOf in
+            [Self.admissionEvent(log, job: jobID, originalName: originalName, rejection: rejection,
+                                 manifestID: manifestID, duplicateOf: duplicateOf, now: now)]
+        }
     }
 
-    /// One line in the job's log: rejected, a duplicate manifest id, or claimed.
-    func logAdmission(of claimed: ClaimedManifest, job jobID: String, duplicateOf: String?, now: Date) {
-        if let failure = claimed.failure {
-            log.record(.error, job: jobID, execution: jobID, event: "rejected", message: failure.message, at: now)
+    /// The job log's line for an admission: rejected, a duplicate manifest id, or claimed.
+    static func admissionEvent(_ log: EventLog, job jobID: String, originalName: String, rejection: String?,
+                               manifestID: String, duplicateOf: String?, now: Date) -> EventRecord {
+        if let rejection {
+            return log.make(.error, job: jobID, execution: jobID, event: "rejected", message: rejection, at: now)
         } else if let duplicateOf {
-            log.record(.warning, job: jobID, execution: jobID, event: "duplicate",
-                       message: "\(claimed.originalName) repeats manifest id '\(claimed.settings?.manifestID ?? "")' of \(duplicateOf)",
-                       at: now)
+            return log.make(.warning, job: jobID, execution: jobID, event: "duplicate",
+                            message: "\(originalName) repeats manifest id '\(manifestID)' of \(duplicateOf)", at: now)
         } else {
-            log.record(.info, job: jobID, execution: jobID, event: "claimed", message: "claimed \(claimed.originalName)", at: now)
+            return log.make(.info, job: jobID, execution: jobID, event: "claimed", message: "claimed \(originalName)", at: now)
         }
     }
 
@@ -195,8 +267,15 @@ public final class Intake: Sendable {
     }
 
     /// A short unique id for the job's folder name: 6 characters of [a-z0-9].
+    /// One draw of the system generator (one `getrandom`) gives all six: 36⁶ is far below 2⁶⁴,
+    /// so taking them as base-36 digits is uniform to within 10⁻⁹.
     static func newUID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<6).map { _ in alphabet[Int.random(in: 0..<alphabet.count)] })
+        var generator = SystemRandomNumberGenerator()
+        var bits = generator.next()
+        return String((0..<6).map { _ in
+            defer { bits /= 36 }
+            return alphabet[Int(bits % 36)]
+        })
     }
 }

@@ -33,14 +33,59 @@ extension JobSettings {
                 throw error(field, rejection.message)
             }
         }
+
+        /// A file named at `field` (see `locate`), read and made into a value by `parse`, which
+        /// throws a `KeywordFileReader.Problem` for what is wrong inside it; every problem is
+        /// reported at `field`. Kept in `cache` until the file changes: an unchanged file costs
+        /// one `stat`, no read, no parse.
+        func parsedFile<T: Sendable>(_ path: String, field: String, rootDirectory: URL, maxBytes: Int,
+                                     cache: FileCache<ParsedFileContext, Result<T, KeywordFileReader.Problem>>,
+                                     parse: (Data) throws -> T) throws -> T {
+            let configDirectory = rootDirectory.appendingPathComponent("config", isDirectory: true)
+            func load() -> Result<T, KeywordFileReader.Problem> {
+                do {
+                    let url = try SafePath.resolve(path, configDirectory: configDirectory, rootDirectory: rootDirectory)
+                    return .success(try parse(try SafePath.readFile(url, maxBytes: maxBytes)))
+                } catch let rejection as SafePath.Rejection {
+                    return .failure(KeywordFileReader.Problem(message: rejection.message))
+                } catch let problem as KeywordFileReader.Problem {
+                    return .failure(problem)
+                } catch {
+                    return .failure(KeywordFileReader.Problem(message: "\(error)"))
+                }
+            }
+            let outcome: Result<T, KeywordFileReader.Problem>
+            let candidate = configDirectory.appendingPathComponent(path, isDirectory: false).path
+            if (try? SafePath.checkSyntax(path)) != nil, let stamp = FileStamp(path: candidate) {
+                outcome = cache.value(path: candidate, stamp: stamp,
+                                      context: ParsedFileContext(path: path, maxBytes: maxBytes), load: load)
+            } else {
+                outcome = load()  // not there, or not a path at all: the full check says why, every time
+            }
+            switch outcome {
+            case .success(let value): return value
+            case .failure(let problem): throw error(field, problem.message)
+            }
+        }
     }
+
+    /// What a kept template or keyword file was parsed under: its path as the manifest or
+    /// profile wrote it (messages name it) and the size limit.
+    struct ParsedFileContext: Equatable, Sendable {
+        var path: String
+        var maxBytes: Int
+    }
+
+    /// `template_file`s and `keywords_file`s of this process, parsed, by path.
+    static let templateFiles = FileCache<ParsedFileContext, Result<String, KeywordFileReader.Problem>>()
+    static let keywordFiles = FileCache<ParsedFileContext, Result<KeywordTable, KeywordFileReader.Problem>>()
 
     /// Resolves a parsed manifest into the settings an execution runs with.
     ///
     /// Precedence: manifest value, else profile value, else built-in default. `template` and
     /// `template_file` (likewise `keywords` / `keywords_file`) are one setting: whichever the
-    /// manifest gives wins over either in the profile. Files are read here, relative to
-    /// `<root>/config/`, and must stay inside the root. Provider names must be `local` or
+    /// manifest gives wins over either in the profile. Files are read here (parsed once
+    /// per process while they stay unchanged: `parsedFile`), relative to `<root>/config/`, and must stay inside the root. Provider names must be `local` or
     /// configured in `config.providers`, fit the role (image vs text) and be of a type in
     /// `availableProviderTypes` (all of them, unless a caller narrows it).
     public static func resolve(manifest: Manifest, manifestFile: String, profile: Profile?, rootDirectory: URL,
@@ -53,9 +98,6 @@ extension JobSettings {
         func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? { sources.firstGiven(get) }
         func value<T>(_ get: (ManifestSections) -> T?) -> T? { first(get)?.value }
 
-        func readFile(_ path: String, field: String, source: SettingsSource) throws -> Data {
-            try source.readFile(path, field: field, rootDirectory: rootDirectory, maxBytes: limits.manifestBytes)
-        }
         if manifest.kind == .card {
             return try resolveCard(manifest: manifest, manifestFile: manifestFile, sources: sources, profile: profile,
                                    rootDirectory: rootDirectory, limits: limits,
@@ -74,12 +116,14 @@ extension JobSettings {
         var template = templateChoice.value.template ?? ""
         var templateSource: String? = nil
         if let path = templateChoice.value.templateFile {
-            let data = try readFile(path, field: "params.template_file", source: templateChoice.source)
-            do { template = try TextFileCheck.decode(data, path: path) } catch let problem as KeywordFileReader.Problem {
-                throw templateChoice.source.error("params.template_file", problem.message)
-            }
-            if template.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                throw templateChoice.source.error("params.template_file", "'\(path)' is empty")
+            template = try templateChoice.source.parsedFile(
+                path, field: "params.template_file", rootDirectory: rootDirectory, maxBytes: limits.manifestBytes,
+                cache: templateFiles) { data in
+                let text = try TextFileCheck.decode(data, path: path)
+                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    throw KeywordFileReader.Problem(message: "'\(path)' is empty")
+                }
+                return text
             }
             templateSource = path
         }
@@ -89,10 +133,9 @@ extension JobSettings {
         var keywordsSource: String? = nil
         if let choice = first({ $0.params.keywords != nil || $0.params.keywordsFile != nil ? $0.params : nil }) {
             if let path = choice.value.keywordsFile {
-                let data = try readFile(path, field: "params.keywords_file", source: choice.source)
-                do { keywords = try KeywordFileReader.read(data, path: path) } catch let problem as KeywordFileReader.Problem {
-                    throw choice.source.error("params.keywords_file", problem.message)
-                }
+                keywords = try choice.source.parsedFile(
+                    path, field: "params.keywords_file", rootDirectory: rootDirectory, maxBytes: limits.manifestBytes,
+                    cache: keywordFiles) { try KeywordFileReader.read($0, path: path) }
                 keywordsSource = path
             } else {
                 keywords = .list(choice.value.keywords ?? [])

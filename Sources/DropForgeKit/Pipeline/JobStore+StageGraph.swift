@@ -27,10 +27,12 @@ extension JobControlStore {
 extension Admission {
     /// A job whose manifest `failure` (nil: it was admitted) decides its start; with
     /// `checkDuplicate`, a manifest `id` an earlier job already used fails it as `duplicate`.
-    public init(job: JobRecord, execution: ExecutionRecord, failure: StageFailure?, checkDuplicate: Bool) {
+    /// `events` (given that earlier job's id) are stored in the admission's transaction.
+    public init(job: JobRecord, execution: ExecutionRecord, failure: StageFailure?, checkDuplicate: Bool,
+                events: @escaping @Sendable (_ duplicateOf: String?) -> [EventRecord] = { _ in [] }) {
         let manifestID = job.manifestID ?? ""
         let createdAt = job.createdAt
-        self.init(job: job, execution: execution, checkDuplicate: failure == nil && checkDuplicate) { duplicateOf in
+        let decide: @Sendable (String?) -> (failure: StageFailure?, start: Stage) = { duplicateOf in
             var failure = failure
             if failure == nil, let earlier = duplicateOf {
                 failure = StageFailure(
@@ -40,5 +42,7 @@ extension Admission {
             }
             return (failure, StageGraph.firstStage(failed: failure != nil))
         }
+        self.init(job: job, execution: execution, checkDuplicate: failure == nil && checkDuplicate,
+                  decide: decide, events: events)
     }
 }

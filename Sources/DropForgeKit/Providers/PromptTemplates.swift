@@ -17,11 +17,23 @@ public struct PromptTemplates: Sendable {
     /// The template `name`, filled with `values` (`{prompt}`, `{keyword}`, …).
     public func text(_ name: String, _ values: [String: String]) -> String {
         let relative = "templates/\(name)"
-        let own = try? SafePath.resolve(relative, configDirectory: layout.config, rootDirectory: layout.root)
-        let template = own.flatMap { try? String(contentsOf: $0, encoding: .utf8) }
-            ?? DefaultFiles.files.first { $0.path == relative }?.contents ?? ""
+        let template = own(relative) ?? DefaultFiles.files.first { $0.path == relative }?.contents ?? ""
         return Self.fill(template, values)
     }
+
+    /// The root's own `config/<relative>`, nil when it has none (or it is unreadable, not UTF-8,
+    /// or a symlink out of the root). Read once per process and kept until the file changes.
+    private func own(_ relative: String) -> String? {
+        let candidate = layout.config.appendingPathComponent(relative).path
+        let read = { [layout] () -> String? in
+            let url = try? SafePath.resolve(relative, configDirectory: layout.config, rootDirectory: layout.root)
+            return url.flatMap { try? String(contentsOf: $0, encoding: .utf8) }
+        }
+        return Self.cache.value(path: candidate, context: layout.root, load: read) ?? nil
+    }
+
+    /// The root's own templates, by path.
+    static let cache = FileCache<URL, String?>()
 
     /// Replaces each `{slot}` of `template` in one pass, so text a slot brings in (a prompt that
     /// itself says `{keyword}`) is never substituted again; unknown slots stay as written.
