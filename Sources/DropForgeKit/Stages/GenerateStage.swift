@@ -24,6 +24,9 @@ public struct GenerateStage: StageRunner {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
         try FileSystem.writeAtomically(png, to: file)
+        // Decode once: the quality check, usually next on this very thread, takes these pixels
+        // instead of decoding the file just written (the key ignores the text chunks).
+        if let key = PNGPixelKey(png: png) { ImageCache.decodedImages.insert(pixels, for: .init(png: key)) }
         return .generated(imagePath: layout.relativePath(file),
                           dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
     }

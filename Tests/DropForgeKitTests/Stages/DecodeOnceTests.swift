@@ -4,8 +4,8 @@ import XCTest
 @testable import DropForgeCore
 @testable import DropForgeMedia
 
-/// Decode once (issue 13): in one process an image is decoded by the quality check and by
-/// nothing after it — the export's contact sheet draws from the cell the check left.
+/// Decode once (issue 13): in one process a rendered image is never decoded — the quality check
+/// takes the renderer's pixels, and the export's contact sheet draws from the cell the check left.
 final class DecodeOnceTests: XCTestCase {
     func testAnExportAfterTheQualityCheckDecodesNothing() throws {
         let decodes = PNGCodec.decodeCount
@@ -17,7 +17,7 @@ final class DecodeOnceTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: root.layout.root) }
         XCTAssertEqual(root.report.outcome, .allFinished)
         XCTAssertEqual(root.report.completed, 2)
-        XCTAssertEqual(PNGCodec.decodeCount - decodes, 4, "one decode per item: the quality check's")
+        XCTAssertEqual(PNGCodec.decodeCount - decodes, 0, "no decode at all: the quality check takes the renderer's pixels")
         XCTAssertEqual(ContactSheet.cells.statistics.hits - hits, 4, "every sheet cell came from the cache")
 
         // And the sheets are what a sheet drawn from fresh decodes is, byte for byte.
