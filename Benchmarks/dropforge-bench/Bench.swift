@@ -53,6 +53,7 @@ struct Bench: ParsableCommand {
             throw ValidationError("no dropforge binary at \(binary): build it with `swift build -c release`")
         }
         var figures: [Figure] = []
+        defer { BenchRoot.removeFinished() }
         for name in only {
             print("\(name.rawValue): \(runs) run(s)…", terminator: "")
             fflush(nil)  // all streams: naming the C global `stdout` is refused in Swift 6 here

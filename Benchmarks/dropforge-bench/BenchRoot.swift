@@ -1,5 +1,6 @@
 import DropForgeKit
 import Foundation
+import Synchronization
 import GRDB
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,20 @@ final class BenchRoot {
         guard status == 0 else { throw BenchError("dropforge init failed on \(url.path)") }
     }
 
-    deinit { try? FileManager.default.removeItem(at: layout.root) }
+    /// Roots are removed when every benchmark has run, not as each run ends: deleting a run's
+    /// tens of thousands of files right before the next run is measured makes that run pay for
+    /// it (ext4 without a journal skips inodes deleted in the last seconds when it allocates new
+    /// ones, reading each), which a daemon in service never sees.
+    deinit { Self.finished.withLock { $0.append(layout.root) } }
+
+    private static let finished = Mutex<[URL]>([])
+
+    /// Removes the roots of every finished benchmark run.
+    static func removeFinished() {
+        for root in finished.withLock({ roots in defer { roots.removeAll() }; return roots }) {
+            try? FileManager.default.removeItem(at: root)
+        }
+    }
 
     /// Starts `dropforge ARGS --root ROOT` with its output thrown away (a full pipe would stall it).
     /// `environment` is added to this process's own.
