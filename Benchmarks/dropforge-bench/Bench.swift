@@ -41,6 +41,9 @@ struct Bench: ParsableCommand {
     @Option(help: "One-item manifests per throughput run.")
     var throughputJobs = 2000
 
+    @Option(help: "100-item manifests per throughput run (items/s of big jobs; 0 skips it).")
+    var throughputBigJobs = 20
+
     @Option(help: "Side of the throughput run's images, in pixels.")
     var throughputSize = 256
 
@@ -83,14 +86,17 @@ struct Bench: ParsableCommand {
             let stages = Set(results.flatMap(\.stageMilliseconds.keys))
             return [
                 Figure("throughput", "jobs per second", unit: "jobs/s", runs: results.map(\.jobsPerSecond), target: .atLeast(200)),
-                Figure("throughput", "items per second", unit: "items/s", runs: results.map(\.itemsPerSecond)),
+                Figure("throughput", "items per second, 1-item jobs", unit: "items/s", runs: results.map(\.itemsPerSecond)),
                 Figure("throughput", "CPU per job", unit: "ms", runs: results.map(\.cpuMillisecondsPerJob), target: .atMost(10)),
                 Figure("throughput", "write transactions per job", unit: "tx", runs: results.map(\.writeTransactionsPerJob),
                        target: .atMost(6)),
                 Figure("throughput", "fsyncs per job", unit: "calls", runs: results.map(\.fsyncsPerJob)),
             ] + Stage.allCases.map(\.rawValue).filter(stages.contains).map { stage in
                 Figure("throughput", "\(stage) step time per job", unit: "ms", runs: results.map { $0.stageMilliseconds[stage] ?? 0 })
-            }
+            } + (throughputBigJobs > 0 ? [Figure("throughput", "items per second, 100-item jobs", unit: "items/s",
+                runs: try (0..<runs).map { _ in
+                    try ThroughputBenchmark(binary: binary, jobs: throughputBigJobs, size: throughputSize, itemsPerJob: 100).run().itemsPerSecond
+                })] : [])
         case .scale:
             let bench = ScaleBenchmark(binary: binary, jobs: scaleJobs)
             let results = try (0..<runs).map { _ in try bench.run() }

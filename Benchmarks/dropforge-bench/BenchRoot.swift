@@ -50,7 +50,7 @@ final class BenchRoot {
 
     /// A one-item images manifest: local renderer, the default profile (quality check,
     /// metadata and export all on).
-    static func manifest(number: Int, size: Int) -> String {
+    static func manifest(number: Int, size: Int, items: Int = 1) -> String {
         """
         version: 1
         kind: images
@@ -58,7 +58,7 @@ final class BenchRoot {
         params:
           template: "a {keyword} with red and blue circles"
           keywords: ["owl"]
-          count: 1
+          count: \(items)
           size: \(size)
           seed: \(number)
 
@@ -66,9 +66,9 @@ final class BenchRoot {
     }
 
     /// Writes manifest `number` into `inbox/.tmp/`; `publish` renames it into the inbox.
-    func stage(number: Int, size: Int) throws -> URL {
+    func stage(number: Int, size: Int, items: Int = 1) throws -> URL {
         let file = layout.inboxTemp.appendingPathComponent("bench-\(number).yaml")
-        try Data(Self.manifest(number: number, size: size).utf8).write(to: file)
+        try Data(Self.manifest(number: number, size: size, items: items).utf8).write(to: file)
         return file
     }
 
@@ -80,9 +80,9 @@ final class BenchRoot {
     }
 
     /// Writes `count` manifests straight into the inbox, as a backlog waiting for dropforge.
-    func fillInbox(count: Int, size: Int) throws {
+    func fillInbox(count: Int, size: Int, items: Int = 1) throws {
         try FileManager.default.createDirectory(at: layout.inboxTemp, withIntermediateDirectories: true)
-        for number in 0..<count { try publish(try stage(number: number, size: size)) }
+        for number in 0..<count { try publish(try stage(number: number, size: size, items: items)) }
     }
 
     func count(_ folder: URL) -> Int {

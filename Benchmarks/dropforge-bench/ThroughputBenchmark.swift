@@ -8,6 +8,8 @@ struct ThroughputBenchmark {
     let binary: URL
     let jobs: Int
     let size: Int
+    /// Items per manifest: 1 for the tiny-job figures, 100 to see that big jobs scale.
+    var itemsPerJob = 1
 
     struct Run {
         let jobsPerSecond: Double
@@ -24,7 +26,7 @@ struct ThroughputBenchmark {
 
     func run() throws -> Run {
         let root = try BenchRoot(binary: binary)
-        try root.fillInbox(count: jobs, size: size)
+        try root.fillInbox(count: jobs, size: size, items: itemsPerJob)
         let countersFile = root.layout.root.appendingPathComponent("counters.json")
         let cpuBefore = childrenCPUSeconds()
         let started = monotonicSeconds()
@@ -34,11 +36,12 @@ struct ThroughputBenchmark {
         let counters = (try? JSONSerialization.jsonObject(with: Data(contentsOf: countersFile))) as? [String: Double] ?? [:]
         guard status == 0 else { throw BenchError("drain exited with \(status)") }
         let results = root.count(root.layout.results), failures = root.count(root.layout.failures)
-        guard results == jobs, failures == 0 else {
+        // A 100-item job whose items QC finds too alike may publish under failures/ — still done.
+        guard results + failures == jobs, itemsPerJob > 1 || failures == 0 else {
             throw BenchError("drain published \(results) results and \(failures) failures of \(jobs) jobs")
         }
         let (items, stages) = try root.database().read { db -> (Int, [String: Double]) in
-            let items = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE status = 'approved'") ?? 0
+            let items = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM items WHERE status IN ('approved', 'rejected')") ?? 0
             let rows = try Row.fetchAll(db, sql: """
                 SELECT stage, SUM(julianday(finished_at) - julianday(started_at)) * 86400000.0 AS ms
                 FROM steps WHERE finished_at IS NOT NULL GROUP BY stage
