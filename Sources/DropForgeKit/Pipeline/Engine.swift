@@ -260,8 +260,10 @@ public final class Engine: @unchecked Sendable {
     /// Runs one step on this thread and says what follows it; the store is not written here.
     private func execute(_ lease: StepLease, with runner: StageRunner, token: StepCancellation) -> StepCompletion {
         let started = Date()
+        // A step of a batch whose job was cancelled while it waited is not started at all.
         let (result, events) = log.collecting {
-            Result { try StepCancellation.with(token) { try runner.run(lease) } }
+            token.isCancelled ? .failure(CancellationError())
+                : Result { try StepCancellation.with(token) { try runner.run(lease) } }
         }
         let transition: StepTransition
         do {
