@@ -4,7 +4,7 @@
 SWIFT       ?= swift
 ROOT        ?= .
 BUILD_FLAGS ?=
-APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev
+APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev libpq-dev postgresql
 BIN          = .build/debug/dropforge
 FUZZ_SECONDS ?= 300
 
@@ -20,9 +20,13 @@ run: build
 	$(BIN) drain --root $(ROOT)
 	@echo "results: $$(ls outbox/results | wc -l) folder(s) in outbox/results, failures: $$(ls outbox/failures 2>/dev/null | wc -l)"
 
-## test: build and run the whole test suite (unit + end-to-end on the built binary; all XCTest)
+## test: build and run the whole test suite (unit + end-to-end on the built binary; all XCTest),
+## with a throwaway PostgreSQL cluster (scripts/test-postgres) started for it and stopped after.
 test: build
-	$(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing
+	@pg=$$(mktemp -d /tmp/dropforge-pg.XXXXXX); \
+	url=$$(scripts/test-postgres start "$$pg") || exit 1; \
+	trap 'scripts/test-postgres stop "'"$$pg"'"' EXIT; \
+	DROPFORGE_TEST_POSTGRES_URL="$$url" $(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing
 
 ## soak: the fault suites at full scale (DROPFORGE_SOAK=1): kill -9 over 12 rounds of a 1,000-job
 ## drain, 20,000 files flooded into a stopped watch (the inotify queue overflows), 120 jobs under

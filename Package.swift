@@ -6,7 +6,8 @@ import PackageDescription
 /// mode, since their XCTest cases capture `self` in `@Sendable` fake-server handlers.
 let testsLanguageMode: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
-let layers: [Target.Dependency] = ["DropForgeJSON", "DropForgeMedia", "DropForgeHTTP", "DropForgeCore", "DropForgeCards", "DropForgeStore"]
+let layers: [Target.Dependency] = ["DropForgeJSON", "DropForgeMedia", "DropForgeHTTP", "DropForgeCore", "DropForgeCards", "DropForgeStore",
+                                   "DropForgePostgres"]
 
 let package = Package(
     name: "dropforge",
@@ -31,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CXLSX", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // zlib itself, for ZlibInflater (ZIPFoundation's own `CZLib` module is internal to it, hence the name).
         .systemLibrary(name: "CLibZ", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // libpng reports errors by longjmp, which must never cross Swift frames: this C shim owns the setjmp.
         .target(name: "PNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]),
         // libcurl's setopt is variadic, which Swift cannot call: typed C wrappers live here.
@@ -60,6 +62,8 @@ let package = Package(
             "DropForgeCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The libpq connection the PostgreSQL store (issue 14) is built on; a leaf like DropForgeHTTP.
+        .target(name: "DropForgePostgres", dependencies: ["CPq"]),
         // The daemon: config, manifests, intake, providers, stages, pipeline, outbox, review.
         .target(
             name: "DropForgeKit",
