@@ -128,7 +128,7 @@ public protocol StepQueue: AnyObject, Sendable {
     func claimSteps(stage: Stage, owner: String, leaseSeconds: TimeInterval, limit: Int, now: Date) throws -> [StepLease]
     /// Closes each leased step and applies what follows it, all in one transaction; a step whose
     /// lease is no longer held is skipped, and only closed when its execution was cancelled
-    /// meanwhile. With `carryOn`, the first step of that stage queued for a completed step's own
+    /// meanwhile (its log lines are stored either way: they happened). With `carryOn`, the first step of that stage queued for a completed step's own
     /// item is leased at once and returned.
     func finish(_ completions: [StepCompletion], carryOn: CarryOn?) throws -> StepLease?
     func renewLeases(owner: String, until: Date) throws
