@@ -44,9 +44,28 @@ public final class PostgresConnection {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK:
             return PostgresRows(result)
         default:
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            throw PostgresError(sqlState: state, message: Self.firstLine(PQresultErrorMessage(result)))
+            throw Self.failure(result)
         }
+    }
+
+    /// Runs several statements separated by `;`, with no parameters (schema migrations): the
+    /// simple-query protocol, which `execute`'s bound parameters cannot use.
+    public func run(script sql: String) throws {
+        guard let result = PQexec(connection, sql) else {
+            throw PostgresError(sqlState: nil, message: Self.firstLine(PQerrorMessage(connection)))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return
+        default:
+            throw Self.failure(result)
+        }
+    }
+
+    private static func failure(_ result: OpaquePointer) -> PostgresError {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        return PostgresError(sqlState: state, message: firstLine(PQresultErrorMessage(result)))
     }
 
     private func withCStrings<T>(_ values: [String?], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
