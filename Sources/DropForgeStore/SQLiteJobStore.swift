@@ -95,9 +95,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         try execution.insert(db)
         try insertStep(db, execution: execution.id, item: nil, stage: start,
                        priority: admission.job.priority, now: admission.job.createdAt)
-        for var event in admission.events(duplicateOf) {
-            try event.insert(db)
-        }
+        try insert(admission.events(duplicateOf), db)
         return .admitted(duplicateOf: duplicateOf)
     }
 
@@ -179,10 +177,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             var carried: StepLease?
             for completion in completions {
                 let lease = completion.lease
-                for event in completion.transition.events {
-                    var event = event
-                    try event.insert(db)
-                }
+                try insert(completion.transition.events, db)
                 guard try stillHeld(db, lease) else { continue }
                 if try closeIfCancelled(db, lease, now: completion.finished) { continue }
                 try close(db, lease.step, completion.transition.close, started: completion.started, now: completion.finished)
@@ -376,10 +371,12 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     // MARK: Events
 
     public func append(_ event: EventRecord) throws {
-        try write { db in
-            var event = event
-            try event.insert(db)
-        }
+        try write { db in try insert([event], db) }
+    }
+
+    /// Log lines, inside whatever write is storing them.
+    func insert(_ events: [EventRecord], _ db: Database) throws {
+        for var event in events { try event.insert(db) }
     }
 
     public func events(jobID: String, after id: Int64) throws -> [EventRecord] {

@@ -184,12 +184,9 @@ public final class Engine: @unchecked Sendable {
     /// together at the end, one transaction for the lot. A stop in between leaves the rest
     /// leased; `stop` hands them back.
     private func run(_ leases: [StepLease], with runner: StageRunner) {
-        let tokens = leases.map { lease in
-            let token = StepCancellation()
-            lock.withLock { running[lease.step.id ?? -1] = token }
-            return token
-        }
-        defer { lock.withLock { for lease in leases { running.removeValue(forKey: lease.step.id ?? -1) } } }
+        // Every lease of the batch gets its cancel switch now, so a cancel reaches the waiting ones too.
+        let tokens = leases.map(register)
+        defer { leases.forEach(unregister) }
         var pending: [StepCompletion] = []
         for (lease, token) in zip(leases, tokens) {
             if isStopping { break }
@@ -201,21 +198,37 @@ public final class Engine: @unchecked Sendable {
             var next = carry(pending + [completion], into: stage)
             pending = []
             while let (lease, runner) = next {
-                let token = StepCancellation()
-                lock.withLock { running[lease.step.id ?? -1] = token }
-                let completion = execute(lease, with: runner, token: token)
-                lock.withLock { _ = running.removeValue(forKey: lease.step.id ?? -1) }
-                next = reserveCarry(after: completion).map { carry([completion], into: $0) } ?? {
+                let completion = execute(lease, with: runner, token: register(lease))
+                unregister(lease)
+                if let stage = reserveCarry(after: completion) {
+                    next = carry([completion], into: stage)
+                } else {
                     record([completion], carryOn: nil)
-                    return nil
-                }()
-                lock.withLock {
-                    busy[lease.step.stage, default: 0] -= 1
-                    lock.broadcast()
+                    next = nil
                 }
+                release(lease.step.stage)
             }
         }
         record(pending, carryOn: nil)
+    }
+
+    /// The cancel switch of a step running (or about to run) here, for `jobs cancel`.
+    private func register(_ lease: StepLease) -> StepCancellation {
+        let token = StepCancellation()
+        lock.withLock { running[lease.step.id ?? -1] = token }
+        return token
+    }
+
+    private func unregister(_ lease: StepLease) {
+        lock.withLock { _ = running.removeValue(forKey: lease.step.id ?? -1) }
+    }
+
+    /// Gives back a slot of `stage` taken by a carry.
+    private func release(_ stage: Stage) {
+        lock.withLock {
+            busy[stage, default: 0] -= 1
+            lock.broadcast()
+        }
     }
 
     /// The stage `completion` may carry its item (or, finishing the last item, its execution's
@@ -248,10 +261,7 @@ public final class Engine: @unchecked Sendable {
     private func carry(_ completions: [StepCompletion], into stage: Stage) -> (StepLease, StageRunner)? {
         let carried = record(completions, carryOn: CarryOn(stage: stage, owner: owner.id, leaseSeconds: options.leaseSeconds))
         guard let carried, let runner = runners[carried.step.stage] else {
-            lock.withLock {
-                busy[stage, default: 0] -= 1
-                lock.broadcast()
-            }
+            release(stage)
             return nil
         }
         return (carried, runner)
@@ -327,11 +337,10 @@ public final class Engine: @unchecked Sendable {
             return nil
         }
         for completion in completions { completion.transition.events.forEach(log.emit) }
-        var woken = Set(completions.flatMap { Self.stagesQueued(by: $0.transition) })
-        if let carried, completions.count == 1,
-           Self.stagesQueued(by: completions[0].transition).filter({ $0 == carried.step.stage }).count == 1 {
-            woken.remove(carried.step.stage)
-        }
+        let queued = completions.flatMap { Self.stagesQueued(by: $0.transition) }
+        var woken = Set(queued)
+        // When the carried step is the only new work of its stage, nobody needs waking for it.
+        if let carried, queued.filter({ $0 == carried.step.stage }).count == 1 { woken.remove(carried.step.stage) }
         if !woken.isEmpty { ring(Array(woken)) }
         return carried
     }
