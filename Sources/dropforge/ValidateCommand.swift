@@ -42,17 +42,21 @@ func manifestResolver(_ layout: RootLayout) throws -> ManifestResolver {
     }
 }
 
-/// Validates one manifest file; returns the problem, or nil when it is valid.
+/// Validates one manifest file; returns its problems (one line each, in file order), or nil
+/// when it is valid.
 func check(_ file: String, with resolver: ManifestResolver) -> String? {
     let url = URL(fileURLWithPath: file)
     do {
         let data = try Data(contentsOf: url)
         _ = try resolver.resolve(data: data, fileName: url.lastPathComponent)
         return nil
-    } catch var error as ManifestError {
+    } catch let problems as ManifestProblems {
         // Name the file as the user gave it; errors in a profile or keyword file keep their own name.
-        if error.file == url.lastPathComponent { error.file = file }
-        return "error: \(error.description)"
+        return problems.errors.map { error in
+            var error = error
+            if error.file == url.lastPathComponent { error.file = file }
+            return "error: \(error.description)"
+        }.joined(separator: "\n")
     } catch {
         return "error: \(file): cannot read: \(error.localizedDescription)"
     }

@@ -18,6 +18,9 @@ struct DocumentMapping {
         return entry.value
     }
 
+    /// One field's check, recorded and skipped in a manifest (see `DocumentNode.collecting`).
+    func field<T>(_ read: () throws -> T?) throws -> T? { try node.collecting(read) }
+
     func has(_ key: String) -> Bool { value(key) != nil }
 
     /// Where the field path `node.field + key` would be; used for "missing" errors.
@@ -53,7 +56,7 @@ struct DocumentMapping {
     /// Throws when both keys are given: they are alternatives (`template` / `template_file`).
     func exclusive(_ first: String, _ second: String) throws {
         if has(first), let other = value(second) {
-            throw other.error("give either '\(first)' or '\(second)', not both")
+            try node.report(other.error("give either '\(first)' or '\(second)', not both"))
         }
     }
 }

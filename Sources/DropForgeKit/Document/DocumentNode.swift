@@ -5,6 +5,9 @@ import Yams
 struct DocumentContext: Sendable {
     let file: String
     let code: String
+    /// Set for a manifest: checks record their problems here and go on (`collecting`), so one
+    /// run reports them all. nil (config, profiles): the first problem is thrown.
+    var problems: ProblemCollector? = nil
 }
 
 /// A strict, positioned view over one composed YAML/JSON node.
@@ -29,6 +32,20 @@ struct DocumentNode {
     func error(_ message: String) -> ManifestError {
         ManifestError(file: context.file, line: position?.line, column: position?.column,
                       field: field.isEmpty ? nil : field, message: message, code: context.code)
+    }
+
+    /// Runs one field's check. In a manifest (a context with a collector) its problem is
+    /// recorded and the field left unset, so the rest of the file is still checked.
+    func collecting<T>(_ read: () throws -> T?) throws -> T? {
+        guard let problems = context.problems else { return try read() }
+        return try problems.collecting(read)
+    }
+
+    /// Reports a problem that does not stop the reading of this node: recorded in a manifest,
+    /// thrown elsewhere.
+    func report(_ problem: ManifestError) throws {
+        guard let problems = context.problems else { throw problem }
+        problems.add(problem)
     }
 
     func child(_ node: Node, key: String) -> DocumentNode {
@@ -204,7 +221,8 @@ struct DocumentNode {
                 } else {
                     message += " (allowed: \(allowed.joined(separator: ", ")))"
                 }
-                throw keyAtField.error(message)
+                try report(keyAtField.error(message))
+                continue
             }
             entries.append(DocumentMapping.Entry(key: key, keyNode: DocumentNode(node: keyNode, field: value.field, context: context), value: value))
         }

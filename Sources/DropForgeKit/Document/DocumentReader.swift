@@ -23,7 +23,8 @@ struct DocumentReader {
     }
 
     /// Reads the root node; it must be a mapping (checked by the caller through `mapping(...)`).
-    func read(_ data: Data, format: DocumentFormat) throws -> DocumentNode {
+    /// With `problems`, the checks of the node go on past a problem (see `DocumentNode.collecting`).
+    func read(_ data: Data, format: DocumentFormat, problems: ProblemCollector? = nil) throws -> DocumentNode {
         if data.count > maxBytes {
             throw error("the file is \(data.count) bytes, over the limit of \(maxBytes) bytes")
         }
@@ -51,7 +52,7 @@ struct DocumentReader {
         guard let root else { throw error("the file has no content", line: 1, column: 1) }
         // The parser owns the anchors (nodes only hold weak references), so keep it alive while checking.
         try withExtendedLifetime(parser) { try rejectAnchors(root, depth: 0) }
-        return DocumentNode(node: root, field: "", context: DocumentContext(file: file, code: code))
+        return DocumentNode(node: root, field: "", context: DocumentContext(file: file, code: code, problems: problems))
     }
 
     // MARK: JSON

@@ -214,8 +214,8 @@ public final class Intake: Sendable {
             claimed.data = try Self.read(layout.processing.appendingPathComponent(claimFile, isDirectory: false), limit: config.limits.manifestBytes)
             claimed.settings = try ManifestResolver(layout: layout, config: config)
                 .resolve(data: claimed.data, fileName: originalName)
-        } catch let error as ManifestError {
-            claimed.failure = StageFailure(stage: "intake", code: error.code, message: error.description, at: now)
+        } catch let problems as ManifestProblems {
+            claimed.failure = StageFailure(stage: "intake", code: problems.code, message: problems.description, at: now)
         } catch {
             claimed.failure = StageFailure(stage: "intake", code: .manifestUnreadable, message: "\(originalName): \(error)", at: now)
         }

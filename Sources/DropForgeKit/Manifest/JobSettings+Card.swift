@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCore
 import DropForgeCards
 
 /// The resolved `card:` block of a `kind: card` job: part of the execution's settings snapshot.
@@ -59,7 +60,9 @@ extension JobSettings {
     /// describe image jobs); `generate.provider`, `quality` and `metadata` still merge with the
     /// profile, and exports default to `[card_png, card_json]` unless the manifest lists them.
     static func resolveCard(manifest: Manifest, manifestFile: String, sources: [SettingsSource], profile: Profile?,
-                            rootDirectory: URL, limits: Limits, checker: ProviderCheck) throws -> JobSettings {
+                            rootDirectory: URL, limits: Limits, checker: ProviderCheck,
+                            problems: ProblemCollector?) throws -> JobSettings {
+        func check<T>(_ body: () throws -> T?) throws -> T? { try problems.map { try $0.collecting(body) } ?? body() }
         let block = manifest.card ?? ManifestCard()
         let own = sources[0]
         func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? { sources.firstGiven(get) }
@@ -73,28 +76,35 @@ extension JobSettings {
         if let text = block.sourceMaterial {
             card.source = text
         } else if let path = block.sourceFile {
-            let data = try own.readFile(path, field: "card.source_file", rootDirectory: rootDirectory, maxBytes: limits.manifestBytes)
-            do { card.source = try TextFileCheck.decode(data, path: path) } catch let problem as KeywordFileReader.Problem {
-                throw own.error("card.source_file", problem.message)
+            card.source = try check {
+                let data = try own.readFile(path, field: "card.source_file", rootDirectory: rootDirectory, maxBytes: limits.manifestBytes)
+                do { return try TextFileCheck.decode(data, path: path) } catch let problem as KeywordFileReader.Problem {
+                    throw own.error("card.source_file", problem.message)
+                }
             }
             card.sourceFile = path
         }
         if let path = block.inputCard {
-            card.inputCard = rootRelative(try own.locate(path, field: "card.input_card", rootDirectory: rootDirectory))
+            card.inputCard = try check {
+                let url = try own.locate(path, field: "card.input_card", rootDirectory: rootDirectory)
+                try checkInputCard(url, path: path, source: own, limits: limits)
+                return rootRelative(url)
+            }
         }
-        let generator = try checker.resolve(first { $0.generate.provider }, field: "generate.provider", role: .image)
+        let generator = try check { try checker.resolve(first { $0.generate.provider }, field: "generate.provider", role: .image) } ?? "local"
         if let avatar = block.avatar {
             card.avatar.prompt = avatar.prompt
             if let path = avatar.image {
-                card.avatar.image = rootRelative(try own.locate(path, field: "card.avatar.image", rootDirectory: rootDirectory))
+                card.avatar.image = try check { rootRelative(try own.locate(path, field: "card.avatar.image", rootDirectory: rootDirectory)) }
             }
             card.avatar.seed = avatar.seed
             card.avatar.size = avatar.size ?? CardAvatarSettings.defaultSize
         }
-        card.avatar.provider = try checker.resolveOptional(block.avatar?.provider.map { (value: $0, source: own) },
-                                                           field: "card.avatar.provider", role: .image) ?? generator
-        card.writer = try checker.resolve(block.writer.map { (value: $0, source: own) }, field: "card.writer", role: .text)
-        let metadataWriter = try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text)
+        card.avatar.provider = try check {
+            try checker.resolveOptional(block.avatar?.provider.map { (value: $0, source: own) }, field: "card.avatar.provider", role: .image)
+        } ?? generator
+        card.writer = try check { try checker.resolve(block.writer.map { (value: $0, source: own) }, field: "card.writer", role: .text) } ?? "local"
+        let metadataWriter = try check { try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text) } ?? "local"
 
         var settings = JobSettings(
             kind: .card,
@@ -111,5 +121,18 @@ extension JobSettings {
             card: card)
         settings.text = textSampling(sources)
         return settings
+    }
+
+    /// Reads the input card as the parameters stage will, so a file that is not a card fails
+    /// the manifest at `card.input_card` (code `input_card_invalid`) instead of the job later.
+    /// One card read: no image work beyond the PNG's text chunks.
+    static func checkInputCard(_ url: URL, path: String, source: SettingsSource, limits: Limits) throws {
+        do {
+            _ = try CardFile.read(contentsOf: url, limits: limits)
+        } catch {
+            var problem = source.error("card.input_card", "input card \(path): \(error)")
+            problem.code = ErrorCode.inputCardInvalid.rawValue
+            throw problem
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import DropForgeCore
 
 extension JobSettings {
     /// One place settings can come from (the manifest, then its profile), kept with its file so
@@ -88,35 +89,50 @@ extension JobSettings {
     /// per process while they stay unchanged: `parsedFile`), relative to `<root>/config/`, and must stay inside the root. Provider names must be `local` or
     /// configured in `config.providers`, fit the role (image vs text) and be of a type in
     /// `availableProviderTypes` (all of them, unless a caller narrows it).
+    ///
+    /// With `problems`, each setting's problem is recorded and resolution goes on (a failed
+    /// setting takes its default), and the parameter expansion's checks run at the end; the
+    /// caller throws what was found. Without, the first problem is thrown.
     public static func resolve(manifest: Manifest, manifestFile: String, profile: Profile?, rootDirectory: URL,
                                config: DropforgeConfig,
                                availableProviderTypes: Set<ProviderConfig.ProviderType> = Set(ProviderConfig.ProviderType.allCases)) throws -> JobSettings {
+        try resolve(manifest: manifest, manifestFile: manifestFile, profile: profile, rootDirectory: rootDirectory,
+                    config: config, availableProviderTypes: availableProviderTypes, problems: nil)
+    }
+
+    static func resolve(manifest: Manifest, manifestFile: String, profile: Profile?, rootDirectory: URL,
+                        config: DropforgeConfig, availableProviderTypes: Set<ProviderConfig.ProviderType>,
+                        problems: ProblemCollector?) throws -> JobSettings {
         let sources = [SettingsSource(file: manifest.file, code: ManifestError.manifestInvalid, sections: manifest.sections)]
             + (profile.map { [SettingsSource(file: $0.file, code: ManifestError.profileInvalid, sections: $0.sections)] } ?? [])
         let limits = config.limits
 
         func first<T>(_ get: (ManifestSections) -> T?) -> (value: T, source: SettingsSource)? { sources.firstGiven(get) }
         func value<T>(_ get: (ManifestSections) -> T?) -> T? { first(get)?.value }
+        func check<T>(_ body: () throws -> T?) throws -> T? { try problems.map { try $0.collecting(body) } ?? body() }
 
         if manifest.kind == .card {
             return try resolveCard(manifest: manifest, manifestFile: manifestFile, sources: sources, profile: profile,
                                    rootDirectory: rootDirectory, limits: limits,
-                                   checker: ProviderCheck(config: config, available: availableProviderTypes))
+                                   checker: ProviderCheck(config: config, available: availableProviderTypes), problems: problems)
         }
 
         // Template: inline text or a file, from the first source that gives either.
-        guard let templateChoice = first({ $0.params.template != nil || $0.params.templateFile != nil ? $0.params : nil }) else {
+        let templateChoice = first({ $0.params.template != nil || $0.params.templateFile != nil ? $0.params : nil })
+        if templateChoice == nil, problems?.hasProblem(under: ["params"]) != true {
             let position = manifest.sections.positions["params"]
             let hint = profile.map { " (nor does profile '\($0.name)')" } ?? ""
-            throw ManifestError(file: manifest.file, line: position?.line, column: position?.column,
-                                field: "params.template",
-                                message: "missing required field 'template' (or 'template_file'); the manifest gives neither\(hint)",
-                                code: ManifestError.manifestInvalid)
+            let missing = ManifestError(file: manifest.file, line: position?.line, column: position?.column,
+                                        field: "params.template",
+                                        message: "missing required field 'template' (or 'template_file'); the manifest gives neither\(hint)",
+                                        code: ManifestError.manifestInvalid)
+            guard let problems else { throw missing }
+            problems.add(missing)
         }
-        var template = templateChoice.value.template ?? ""
+        var template = templateChoice?.value.template ?? ""
         var templateSource: String? = nil
-        if let path = templateChoice.value.templateFile {
-            template = try templateChoice.source.parsedFile(
+        if let templateChoice, let path = templateChoice.value.templateFile {
+            template = try check { try templateChoice.source.parsedFile(
                 path, field: "params.template_file", rootDirectory: rootDirectory, maxBytes: limits.manifestBytes,
                 cache: templateFiles) { data in
                 let text = try TextFileCheck.decode(data, path: path)
@@ -124,7 +140,7 @@ extension JobSettings {
                     throw KeywordFileReader.Problem(message: "'\(path)' is empty")
                 }
                 return text
-            }
+            } } ?? ""
             templateSource = path
         }
 
@@ -133,9 +149,9 @@ extension JobSettings {
         var keywordsSource: String? = nil
         if let choice = first({ $0.params.keywords != nil || $0.params.keywordsFile != nil ? $0.params : nil }) {
             if let path = choice.value.keywordsFile {
-                keywords = try choice.source.parsedFile(
+                keywords = try check { try choice.source.parsedFile(
                     path, field: "params.keywords_file", rootDirectory: rootDirectory, maxBytes: limits.manifestBytes,
-                    cache: keywordFiles) { try KeywordFileReader.read($0, path: path) }
+                    cache: keywordFiles) { try KeywordFileReader.read($0, path: path) } } ?? keywords
                 keywordsSource = path
             } else {
                 keywords = .list(choice.value.keywords ?? [])
@@ -144,10 +160,10 @@ extension JobSettings {
 
         // Providers named anywhere must exist and be usable for their role.
         let checker = ProviderCheck(config: config, available: availableProviderTypes)
-        let writer = try checker.resolve(first { $0.params.writer }, field: "params.writer", role: .text)
-        let generator = try checker.resolve(first { $0.generate.provider }, field: "generate.provider", role: .image)
-        let vision = try checker.resolveOptional(first { $0.quality.vision }, field: "quality.vision", role: .text)
-        let metadataWriter = try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text)
+        let writer = try check { try checker.resolve(first { $0.params.writer }, field: "params.writer", role: .text) } ?? "local"
+        let generator = try check { try checker.resolve(first { $0.generate.provider }, field: "generate.provider", role: .image) } ?? "local"
+        let vision = try check { try checker.resolveOptional(first { $0.quality.vision }, field: "quality.vision", role: .text) }
+        let metadataWriter = try check { try checker.resolve(first { $0.metadata.writer }, field: "metadata.writer", role: .text) } ?? "local"
 
         var settings = JobSettings(
             kind: manifest.kind,
@@ -176,7 +192,35 @@ extension JobSettings {
             metadata: Metadata(enabled: value { $0.metadata.enabled } ?? true, writer: metadataWriter),
             export: Export(formats: value { $0.export.formats } ?? [.png, .csv, .json]))
         settings.text = textSampling(sources)
+        // A setting the expansion builds on that already failed would only make its placeholders look unknown.
+        let built = ["params.template", "params.template_file", "params.keywords", "params.keywords_file",
+                     "params.vars", "params.negative"]
+        let blocked = problems.map { $0.hasProblem(under: built) || $0.errors.contains { $0.field == "params" } } ?? false
+        if templateChoice != nil, !blocked {
+            let found = checkParameters(settings.params, sources: sources)
+            if let problems { found.forEach(problems.add) } else if let first = found.first { throw first }
+        }
         return settings
+    }
+
+    /// What the parameters stage would refuse (`ParameterExpander.problems`), positioned at the
+    /// setting that wrote it, so `validate` and intake reject the manifest instead of a stage.
+    static func checkParameters(_ params: Params, sources: [SettingsSource]) -> [ManifestError] {
+        let spec = ParameterSpec(template: params.template, keywords: params.keywords, vars: params.vars, pick: params.pick,
+                                 count: params.count, aspectRatios: params.aspectRatios, size: params.size,
+                                 seed: params.seed, negative: params.negative)
+        return ParameterExpander.problems(spec).map { problem in
+            var field = "params.\(problem.field)"
+            var message = problem.message
+            if problem.field == "template", let file = params.templateSource {
+                field = "params.template_file"
+                message = "\(file): \(message)"
+            }
+            let source = sources.firstGiven { $0.positions[field] != nil ? $0 : nil }?.source ?? sources[0]
+            var error = source.error(field, message)
+            error.code = ErrorCode.parametersInvalid.rawValue
+            return error
+        }
     }
 
     /// The `text:` settings, each value from the first source that gives it; nil when none does.

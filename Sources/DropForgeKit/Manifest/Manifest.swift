@@ -75,29 +75,33 @@ public struct Manifest: Codable, Sendable, Equatable {
 
         let map = try root.mapping(allowed: keys(for: kind))
         var manifest = Manifest(file: root.context.file, version: version, kind: kind)
-        if let node = map.value("name") {
-            let name = try node.nonEmptyString()
-            if sanitizedName(name).isEmpty {
-                throw node.error("'\(name)' has no letters or digits to make a folder name from")
+        manifest.name = try map.field {
+            try map.value("name").map { node in
+                let name = try node.nonEmptyString()
+                if sanitizedName(name).isEmpty {
+                    throw node.error("'\(name)' has no letters or digits to make a folder name from")
+                }
+                return name
             }
-            manifest.name = name
         }
-        if let node = map.value("id") {
-            let id = try node.nonEmptyString()
-            if id.count > 200 { throw node.error("is longer than 200 characters") }
-            if id.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
-                throw node.error("must not contain control characters")
+        manifest.id = try map.field {
+            try map.value("id").map { node in
+                let id = try node.nonEmptyString()
+                if id.count > 200 { throw node.error("is longer than 200 characters") }
+                if id.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+                    throw node.error("must not contain control characters")
+                }
+                return id
             }
-            manifest.id = id
         }
-        manifest.force = try map.bool("force")
-        manifest.priority = try map.oneOf("priority", JobSettings.Priority.self)
-        manifest.profile = try map.value("profile").map { try $0.profileName() }
+        manifest.force = try map.field { try map.bool("force") }
+        manifest.priority = try map.field { try map.oneOf("priority", JobSettings.Priority.self) }
+        manifest.profile = try map.field { try map.value("profile").map { try $0.profileName() } }
         manifest.sections = try ManifestSections.parse(map, limits: limits)
         if kind == .card {
-            manifest.card = try map.value("card").map { try ManifestCard.parse($0, limits: limits) } ?? ManifestCard()
+            manifest.card = try map.field { try map.value("card").map { try ManifestCard.parse($0, limits: limits) } } ?? ManifestCard()
         }
-        try checkExportFormats(manifest.sections.export.formats, kind: kind, node: map.value("export"))
+        _ = try map.field { try checkExportFormats(manifest.sections.export.formats, kind: kind, node: map.value("export")) }
         return manifest
     }
 

@@ -22,21 +22,23 @@ public struct ManifestCard: Codable, Sendable, Equatable {
         let map = try node.mapping(allowed: keys)
         try map.exclusive("source_material", "source_file")
         var card = ManifestCard()
-        if let value = map.value("spec") {
-            let text = try value.string()
-            guard let spec = CharacterCard.Spec(rawValue: text), spec != .v1 else {
-                throw value.error(text == "v1" ? "cards are written as v2 or v3; v1 is only read"
-                                               : "'\(text)' is not one of v2, v3")
+        card.spec = try map.field {
+            try map.value("spec").map { value in
+                let text = try value.string()
+                guard let spec = CharacterCard.Spec(rawValue: text), spec != .v1 else {
+                    throw value.error(text == "v1" ? "cards are written as v2 or v3; v1 is only read"
+                                                   : "'\(text)' is not one of v2, v3")
+                }
+                return spec
             }
-            card.spec = spec
         }
-        card.sourceMaterial = try map.string("source_material")
-        card.sourceFile = try map.value("source_file").map { try SafePath.checkSyntax($0) }
-        card.inputCard = try map.value("input_card").map { try SafePath.checkSyntax($0) }
-        if let value = map.value("fields") { card.fields = try CardFieldValue.parseAll(value) }
-        if let value = map.value("book") { card.book = try CardBookSettings.parse(value) }
-        if let value = map.value("avatar") { card.avatar = try ManifestAvatar.parse(value, limits: limits) }
-        card.writer = try map.value("writer").map { try $0.providerName() }
+        card.sourceMaterial = try map.field { try map.string("source_material") }
+        card.sourceFile = try map.field { try map.value("source_file").map { try SafePath.checkSyntax($0) } }
+        card.inputCard = try map.field { try map.value("input_card").map { try SafePath.checkSyntax($0) } }
+        card.fields = try map.field { try map.value("fields").map(CardFieldValue.parseAll) } ?? card.fields
+        card.book = try map.field { try map.value("book").map(CardBookSettings.parse) }
+        card.avatar = try map.field { try map.value("avatar").map { try ManifestAvatar.parse($0, limits: limits) } }
+        card.writer = try map.field { try map.value("writer").map { try $0.providerName() } }
         return card
     }
 }

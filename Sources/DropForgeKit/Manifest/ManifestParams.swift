@@ -28,34 +28,47 @@ public struct ManifestParams: Codable, Sendable, Equatable {
         try map.exclusive("template", "template_file")
         try map.exclusive("keywords", "keywords_file")
         var params = ManifestParams()
-        if let value = map.value("template") {
-            let text = try value.string()
-            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw value.error("must not be empty") }
-            params.template = text
+        params.template = try map.field {
+            try map.value("template").map { value in
+                let text = try value.string()
+                if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw value.error("must not be empty") }
+                return text
+            }
         }
-        params.templateFile = try map.value("template_file").map { try SafePath.checkSyntax($0) }
-        params.keywords = try map.stringList("keywords")
-        params.keywordsFile = try map.value("keywords_file").map { try SafePath.checkSyntax($0) }
-        params.vars = try map.value("vars").map(parseVars)
-        params.pick = try map.oneOf("pick", JobSettings.Pick.self)
-        params.count = try map.int("count", in: 1...limits.count)
-        if let list = map.value("aspect_ratios") {
-            let items = try list.list()
-            if items.isEmpty { throw list.error("list at least one aspect ratio, e.g. [\"1:1\"]") }
-            params.aspectRatios = try items.map(parseAspectRatio)
+        params.templateFile = try map.field { try map.value("template_file").map { try SafePath.checkSyntax($0) } }
+        params.keywords = try map.field {
+            try map.value("keywords").map { list in
+                let keywords = try list.stringList()
+                if keywords.isEmpty { throw list.error("list at least one keyword, or leave 'keywords' out") }
+                return keywords
+            }
         }
-        params.size = try map.int("size", in: 16...limits.imageSide)
-        params.seed = try map.int("seed", in: 0...Int(UInt32.max)).map { UInt32($0) }
-        params.negative = try map.string("negative")
-        params.writer = try map.value("writer").map { try $0.providerName() }
+        params.keywordsFile = try map.field { try map.value("keywords_file").map { try SafePath.checkSyntax($0) } }
+        params.vars = try map.field { try map.value("vars").map(parseVars) }
+        params.pick = try map.field { try map.oneOf("pick", JobSettings.Pick.self) }
+        params.count = try map.field { try map.int("count", in: 1...limits.count) }
+        params.aspectRatios = try map.field {
+            try map.value("aspect_ratios").map { list in
+                let items = try list.list()
+                if items.isEmpty { throw list.error("list at least one aspect ratio, e.g. [\"1:1\"]") }
+                return try items.map(parseAspectRatio)
+            }
+        }
+        params.size = try map.field { try map.int("size", in: 16...limits.imageSide) }
+        params.seed = try map.field { try map.int("seed", in: 0...Int(UInt32.max)).map { UInt32($0) } }
+        params.negative = try map.field { try map.string("negative") }
+        params.writer = try map.field { try map.value("writer").map { try $0.providerName() } }
         return params
     }
 
     /// `vars: {style: [watercolor, ink], mood: calm}` — a single string is a one-value list.
     private static func parseVars(_ node: DocumentNode) throws -> [TemplateVariable] {
-        try node.freeMapping().map { entry in
+        try node.freeMapping().compactMap { entry in try node.collecting {
             guard entry.key.range(of: #"^[A-Za-z0-9_-]+$"#, options: .regularExpression) != nil else {
                 throw entry.keyNode.error("variable name '\(entry.key)' may only use letters, digits, '_' and '-'")
+            }
+            guard entry.key != "keyword" else {
+                throw entry.keyNode.error("'keyword' is reserved for the keyword list ({keyword}); rename the variable")
             }
             if case .sequence = entry.value.node {
                 let values = try entry.value.stringList()
@@ -63,7 +76,7 @@ public struct ManifestParams: Codable, Sendable, Equatable {
                 return TemplateVariable(name: entry.key, values: values)
             }
             return TemplateVariable(name: entry.key, values: [try entry.value.nonEmptyString()])
-        }
+        } }
     }
 
     /// "W:H" with positive integers and a ratio between 1:8 and 8:1; returned normalised.

@@ -7,7 +7,7 @@ public struct ManifestGenerate: Codable, Sendable, Equatable {
 
     static func parse(_ node: DocumentNode) throws -> ManifestGenerate {
         let map = try node.mapping(allowed: ["provider"])
-        return ManifestGenerate(provider: try map.value("provider").map { try $0.providerName() })
+        return ManifestGenerate(provider: try map.field { try map.value("provider").map { try $0.providerName() } })
     }
 }
 
@@ -25,9 +25,9 @@ public struct ManifestQuality: Codable, Sendable, Equatable {
 
     static func parse(_ node: DocumentNode) throws -> ManifestQuality {
         let map = try node.mapping(allowed: ["enabled", "checks", "vision"])
-        return ManifestQuality(enabled: try map.bool("enabled"),
-                               checks: try map.subset("checks", of: JobSettings.QualityCheck.self),
-                               vision: try map.value("vision").map { try $0.providerName() })
+        return ManifestQuality(enabled: try map.field { try map.bool("enabled") },
+                               checks: try map.field { try map.subset("checks", of: JobSettings.QualityCheck.self) },
+                               vision: try map.field { try map.value("vision").map { try $0.providerName() } })
     }
 }
 
@@ -42,8 +42,8 @@ public struct ManifestMetadata: Codable, Sendable, Equatable {
 
     static func parse(_ node: DocumentNode) throws -> ManifestMetadata {
         let map = try node.mapping(allowed: ["enabled", "writer"])
-        return ManifestMetadata(enabled: try map.bool("enabled"),
-                                writer: try map.value("writer").map { try $0.providerName() })
+        return ManifestMetadata(enabled: try map.field { try map.bool("enabled") },
+                                writer: try map.field { try map.value("writer").map { try $0.providerName() } })
     }
 }
 
@@ -73,10 +73,10 @@ public struct ManifestText: Codable, Sendable, Equatable {
     static func parse(_ node: DocumentNode) throws -> ManifestText {
         let map = try node.mapping(allowed: ["model", "temperature", "top_p", "max_tokens"])
         var text = ManifestText()
-        text.model = try map.nonEmptyString("model")
-        text.temperature = try map.value("temperature").map { try $0.number(in: 0...2) }
-        text.topP = try map.value("top_p").map { try $0.number(in: 0...1) }
-        text.maxTokens = try map.int("max_tokens", in: 1...1_000_000)
+        text.model = try map.field { try map.nonEmptyString("model") }
+        text.temperature = try map.field { try map.value("temperature").map { try $0.number(in: 0...2) } }
+        text.topP = try map.field { try map.value("top_p").map { try $0.number(in: 0...1) } }
+        text.maxTokens = try map.field { try map.int("max_tokens", in: 1...1_000_000) }
         return text
     }
 }
@@ -99,12 +99,15 @@ public struct ManifestSections: Codable, Sendable, Equatable {
 
     static func parse(_ map: DocumentMapping, limits: Limits) throws -> ManifestSections {
         var sections = ManifestSections()
-        if let node = map.value("params") { sections.params = try ManifestParams.parse(node, limits: limits) }
-        if let node = map.value("generate") { sections.generate = try ManifestGenerate.parse(node) }
-        if let node = map.value("quality") { sections.quality = try ManifestQuality.parse(node) }
-        if let node = map.value("metadata") { sections.metadata = try ManifestMetadata.parse(node) }
-        if let node = map.value("export") { sections.export = try ManifestExport.parse(node) }
-        if let node = map.value("text") { sections.text = try ManifestText.parse(node) }
+        func section<T>(_ key: String, _ parse: (DocumentNode) throws -> T) throws -> T? {
+            try map.field { try map.value(key).map(parse) }
+        }
+        sections.params = try section("params") { try ManifestParams.parse($0, limits: limits) } ?? sections.params
+        sections.generate = try section("generate", ManifestGenerate.parse) ?? sections.generate
+        sections.quality = try section("quality", ManifestQuality.parse) ?? sections.quality
+        sections.metadata = try section("metadata", ManifestMetadata.parse) ?? sections.metadata
+        sections.export = try section("export", ManifestExport.parse) ?? sections.export
+        sections.text = try section("text", ManifestText.parse) ?? sections.text
         sections.positions = map.node.valuePositions()
         return sections
     }

@@ -80,8 +80,8 @@ public struct JobControl: Sendable {
             var failure: StageFailure?
             do {
                 settings = try resolver.resolve(data: job.manifest, fileName: job.sourceName)
-            } catch let error as ManifestError {
-                failure = StageFailure(stage: "intake", code: error.code, message: error.description, at: now)
+            } catch let problems as ManifestProblems {
+                failure = StageFailure(stage: "intake", code: problems.code, message: problems.description, at: now)
             } catch {
                 failure = StageFailure(stage: "intake", code: .manifestUnreadable, message: "\(job.sourceName): \(error)", at: now)
             }

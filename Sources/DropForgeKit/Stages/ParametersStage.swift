@@ -26,7 +26,7 @@ public struct ParametersStage: StageRunner {
         do {
             plans = try ParameterExpander.expand(spec, baseSeed: UInt32(truncatingIfNeeded: lease.execution.baseSeed))
         } catch let error as ParameterError {
-            throw StepError.permanent(.parametersInvalid, error.message)
+            throw StepError.permanent(.parametersInvalid, error.description)
         }
         if let writer {
             // The template's prompt is the draft; the provider writes the final one.

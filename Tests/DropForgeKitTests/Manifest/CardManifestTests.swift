@@ -27,8 +27,8 @@ final class CardManifestTests: XCTestCase {
         do {
             _ = try resolve(text, root: root)
             XCTFail("expected an error", line: line)
-        } catch let error as ManifestError {
-            return error
+        } catch let problems as ManifestProblems {
+            return problems.errors.first
         } catch {
             XCTFail("unexpected \(error)", line: line)
         }

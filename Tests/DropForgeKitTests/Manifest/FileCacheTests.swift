@@ -177,13 +177,13 @@ final class FileCacheTests: XCTestCase {
         // Deleted: the same errors as without a cache.
         try FileManager.default.removeItem(at: keywords)
         XCTAssertThrowsError(try resolver.resolve(data: manifest, fileName: "m.yaml")) { error in
-            let error = error as? ManifestError
+            let error = (error as? ManifestProblems)?.errors.first
             XCTAssertEqual(error?.field, "params.keywords_file")
             XCTAssertTrue(error?.message.contains("not found") ?? false, "\(String(describing: error))")
         }
         try FileManager.default.removeItem(at: profile)
         XCTAssertThrowsError(try resolver.resolve(data: manifest, fileName: "m.yaml")) { error in
-            XCTAssertEqual((error as? ManifestError)?.field, "profile")
+            XCTAssertEqual((error as? ManifestProblems)?.errors.first?.field, "profile")
         }
 
         // The providers' instruction templates: the root's own file, else the built-in one.

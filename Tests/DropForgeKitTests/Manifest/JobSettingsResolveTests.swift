@@ -27,8 +27,8 @@ final class JobSettingsResolveTests: XCTestCase {
         do {
             _ = try resolve(yaml, root: root, config: config)
             XCTFail("expected an error", line: line)
-        } catch let error as ManifestError {
-            return error
+        } catch let problems as ManifestProblems {
+            return problems.errors.first
         } catch {
             XCTFail("unexpected \(error)", line: line)
         }
@@ -36,8 +36,8 @@ final class JobSettingsResolveTests: XCTestCase {
     }
 
     func testDefaults() throws {
-        let settings = try resolve("version: 1\nkind: images\nparams: {template: \"a {keyword}\"}\n", root: try root())
-        XCTAssertEqual(settings, JobSettings(kind: .images, name: "cozy", params: .init(template: "a {keyword}")))
+        let settings = try resolve("version: 1\nkind: images\nparams: {template: \"a cat\"}\n", root: try root())
+        XCTAssertEqual(settings, JobSettings(kind: .images, name: "cozy", params: .init(template: "a cat")))
         XCTAssertEqual(settings.params.aspectRatios, ["1:1"])
         XCTAssertEqual(settings.params.size, 768)
         XCTAssertNil(settings.params.count)
@@ -55,6 +55,7 @@ final class JobSettingsResolveTests: XCTestCase {
             description: house style
             params:
               template: "profile template {keyword}"
+              keywords: [owl]
               count: 7
               size: 512
               negative: ugly
@@ -81,7 +82,7 @@ final class JobSettingsResolveTests: XCTestCase {
             "config/profiles/default.yaml": "params: {template: from profile}\n",
             "config/templates/cats.txt": "from file {keyword}\n",
         ])
-        let fromFile = try resolve("version: 1\nkind: images\nparams: {template_file: templates/cats.txt}\n", root: withFile)
+        let fromFile = try resolve("version: 1\nkind: images\nparams: {template_file: templates/cats.txt, keywords: [owl]}\n", root: withFile)
         XCTAssertEqual(fromFile.params.template, "from file {keyword}\n")
         XCTAssertEqual(fromFile.params.templateSource, "templates/cats.txt")
     }
@@ -193,5 +194,17 @@ final class JobSettingsResolveTests: XCTestCase {
         XCTAssertEqual(settings.manifestID, "cats-2026-11-21")
         XCTAssertEqual(settings.priority, .high)
         XCTAssertEqual(settings.params.seed, 42)
+    }
+}
+
+extension JobSettingsResolveTests {
+    /// The parameter expansion's checks run on resolve, positioned at the setting that wrote
+    /// the template, even when it comes from the profile.
+    func testTemplateProblemsPointAtTheirSource() throws {
+        let root = try root(["config/profiles/default.yaml": "params:\n  template: \"a {hue} {keyword}\"\n"])
+        let error = resolveError("version: 1\nkind: images\nparams: {keywords: [owl]}\n", root: root)
+        XCTAssertManifestError(error, line: 2, column: 13, field: "params.template", contains: "placeholder {hue} has no value; known names: keyword")
+        XCTAssertEqual(error?.file, "config/profiles/default.yaml")
+        XCTAssertEqual(error?.code, "parameters_invalid")
     }
 }

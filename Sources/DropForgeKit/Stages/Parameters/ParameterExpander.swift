@@ -13,11 +13,11 @@
 public enum ParameterExpander {
     public static func expand(_ spec: ParameterSpec, baseSeed: UInt32) throws -> [ItemPlan] {
         let ratios = try parseRatios(spec.aspectRatios)
-        guard spec.size > 0 else { throw ParameterError("size must be a positive number of pixels, got \(spec.size)") }
-        try validateVars(spec.vars)
+        guard spec.size > 0 else { throw ParameterError("size", "must be a positive number of pixels, got \(spec.size)") }
+        if let problem = varProblems(spec.vars).first { throw problem }
         let combinations = makeCombinations(spec)
         let count = spec.count ?? combinations.count
-        guard count >= 1 else { throw ParameterError("count must be at least 1, got \(count)") }
+        guard count >= 1 else { throw ParameterError("count", "must be at least 1, got \(count)") }
 
         let order = pickOrder(count: count, combinations: combinations.count, mode: spec.pick, baseSeed: baseSeed)
         let template = PromptTemplate(spec.template, field: "template")
@@ -39,6 +39,23 @@ public enum ParameterExpander {
         return plans
     }
 
+    /// Every problem `expand` would meet, without making any item: the variables, then each
+    /// placeholder of the template and the negative prompt, filled with the first combination
+    /// (every combination has the same names, so one is enough). Cheap enough for intake.
+    public static func problems(_ spec: ParameterSpec) -> [ParameterError] {
+        var found = spec.aspectRatios.compactMap { AspectRatio($0) == nil ? ratioError($0) : nil }
+        if spec.size <= 0 { found.append(ParameterError("size", "must be a positive number of pixels, got \(spec.size)")) }
+        let varProblems = varProblems(spec.vars)
+        found += varProblems
+        guard varProblems.isEmpty else { return found }  // a broken variable would make every placeholder look unknown
+        var first = keywordRow(spec, spec.keywords.rows.first)
+        for variable in spec.vars { first.vars[variable.name] = variable.values.first }
+        for template in [PromptTemplate(spec.template, field: "template"), PromptTemplate(spec.negative, field: "negative")] {
+            found += template.problems(keyword: first.keyword, vars: first.vars, columns: first.columns)
+        }
+        return found
+    }
+
     /// One keyword row joined with one value of each variable.
     struct Combination: Equatable {
         var keyword: String?
@@ -47,14 +64,7 @@ public enum ParameterExpander {
     }
 
     static func makeCombinations(_ spec: ParameterSpec) -> [Combination] {
-        var rows: [Combination] = spec.keywords.rows.map { row in
-            var columns: [String: String] = [:]
-            for (h, header) in spec.keywords.headers.enumerated() where columns[header] == nil {
-                columns[header] = h < row.count ? row[h] : ""
-            }
-            return Combination(keyword: row.first ?? "", columns: columns, vars: [:])
-        }
-        if rows.isEmpty { rows = [Combination(keyword: nil, columns: [:], vars: [:])] }
+        let rows = spec.keywords.rows.isEmpty ? [keywordRow(spec, nil)] : spec.keywords.rows.map { keywordRow(spec, $0) }
         var result = rows
         for variable in spec.vars {
             result = result.flatMap { base in
@@ -66,6 +76,17 @@ public enum ParameterExpander {
             }
         }
         return result
+    }
+
+    /// A keyword row's combination before the variables: its keyword and its CSV columns by
+    /// header. nil is the one row of a job without keywords (no `{keyword}`).
+    static func keywordRow(_ spec: ParameterSpec, _ row: [String]?) -> Combination {
+        guard let row else { return Combination(keyword: nil, columns: [:], vars: [:]) }
+        var columns: [String: String] = [:]
+        for (h, header) in spec.keywords.headers.enumerated() where columns[header] == nil {
+            columns[header] = h < row.count ? row[h] : ""
+        }
+        return Combination(keyword: row.first ?? "", columns: columns, vars: [:])
     }
 
     static func pickOrder(count: Int, combinations n: Int, mode: PickMode, baseSeed: UInt32) -> [Int] {
@@ -86,24 +107,30 @@ public enum ParameterExpander {
     private static func parseRatios(_ texts: [String]) throws -> [AspectRatio] {
         if texts.isEmpty { return [AspectRatio(width: 1, height: 1)!] }
         return try texts.map { text in
-            guard let ratio = AspectRatio(text) else {
-                throw ParameterError("aspect_ratios: \"\(text)\" is not a ratio; write it like \"16:9\" (two positive whole numbers)")
-            }
+            guard let ratio = AspectRatio(text) else { throw ratioError(text) }
             return ratio
         }
     }
 
-    private static func validateVars(_ vars: [TemplateVariable]) throws {
+    private static func ratioError(_ text: String) -> ParameterError {
+        ParameterError("aspect_ratios", "\"\(text)\" is not a ratio; write it like \"16:9\" (two positive whole numbers)")
+    }
+
+    /// What is wrong with the variables, in the order declared.
+    private static func varProblems(_ vars: [TemplateVariable]) -> [ParameterError] {
         var seen: Set<String> = []
+        var found: [ParameterError] = []
         for variable in vars {
-            guard !variable.name.isEmpty else { throw ParameterError("vars: a variable has an empty name") }
-            guard variable.name != "keyword" else {
-                throw ParameterError("vars: \"keyword\" is reserved for the keyword list; rename the variable")
-            }
-            guard seen.insert(variable.name).inserted else { throw ParameterError("vars: variable \"\(variable.name)\" is declared twice") }
-            guard !variable.values.isEmpty else {
-                throw ParameterError("vars: variable \"\(variable.name)\" has no values; give it at least one")
+            if variable.name.isEmpty {
+                found.append(ParameterError("vars", "a variable has an empty name"))
+            } else if variable.name == "keyword" {
+                found.append(ParameterError("vars", "\"keyword\" is reserved for the keyword list; rename the variable"))
+            } else if !seen.insert(variable.name).inserted {
+                found.append(ParameterError("vars", "variable \"\(variable.name)\" is declared twice"))
+            } else if variable.values.isEmpty {
+                found.append(ParameterError("vars", "variable \"\(variable.name)\" has no values; give it at least one"))
             }
         }
+        return found
     }
 }

@@ -30,6 +30,21 @@ public struct PromptTemplate: Sendable, Equatable {
 
     /// Fills the template. `keyword` is nil when the job has no keywords at all.
     public func fill(keyword: String?, vars: [String: String], columns: [String: String] = [:]) throws -> String {
+        try render(keyword: keyword, vars: vars, columns: columns) { throw $0 }
+    }
+
+    /// Every placeholder that would have no value with these names, without stopping at the
+    /// first: what `validate` and intake report before any item runs.
+    public func problems(keyword: String?, vars: [String: String], columns: [String: String] = [:]) -> [ParameterError] {
+        var found: [ParameterError] = []
+        _ = render(keyword: keyword, vars: vars, columns: columns) { found.append($0) }
+        return found
+    }
+
+    /// Fills the template; `unknown` decides what a placeholder with no value does (throw, or
+    /// be noted and kept verbatim).
+    private func render(keyword: String?, vars: [String: String], columns: [String: String],
+                        unknown: (ParameterError) throws -> Void) rethrows -> String {
         let chars = Array(text)
         var out = ""
         var i = 0
@@ -49,7 +64,8 @@ public struct PromptTemplate: Sendable, Equatable {
                     out += value
                 } else {
                     let headers = columns.keys.sorted()
-                    throw ParameterError("\(field): placeholder ${{\(name)}} names no keyword column; known columns: \(headers.isEmpty ? "(none — keywords are not a CSV table)" : headers.joined(separator: ", "))")
+                    try unknown(ParameterError(field, "placeholder ${{\(name)}} names no keyword column; known columns: \(headers.isEmpty ? "(none — keywords are not a CSV table)" : headers.joined(separator: ", "))"))
+                    out += String(chars[i...(close + 1)])
                 }
                 i = close + 2
                 continue
@@ -74,7 +90,7 @@ public struct PromptTemplate: Sendable, Equatable {
                     continue
                 }
                 if Self.isIdentifier(name) {
-                    throw ParameterError("\(field): placeholder {\(name)} has no value; known names: \(known())")
+                    try unknown(ParameterError(field, "placeholder {\(name)} has no value; known names: \(known())"))
                 }
             }
             out.append(c)
