@@ -7,7 +7,7 @@ import DropForgeCards
 struct Card: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Read, check, convert and embed character cards (V1, V2, V3; PNG, JSON, CHARX).",
-        discussion: """
+        discussion: prose("""
             These commands work on files and need no root. A card is read from a PNG (text chunks
             `chara` and `ccv3`, in tEXt, zTXt or iTXt; `ccv3` wins), from JSON, or from a CHARX zip;
             the container is told by the file's first bytes. Cards keep their key order and unknown
@@ -19,7 +19,7 @@ struct Card: ParsableCommand {
               dropforge card embed --card seraphina.json --image avatar.png -o Seraphina.png
               dropforge card validate seraphina.json --spec v3
               dropforge card convert Megumin.png --to v3 -o megumin.json
-            """,
+            """),
         subcommands: [CardInspect.self, CardExtract.self, CardEmbed.self, CardValidate.self, CardConvert.self])
 }
 
@@ -45,7 +45,7 @@ func writeOutput(_ data: Data, to path: String?) throws {
     do {
         try FileSystem.writeAtomically(data, to: URL(fileURLWithPath: path))
     } catch {
-        printError("error: cannot write \(path): \(error.localizedDescription)")
+        printError(cannotWrite(URL(fileURLWithPath: path), error))
         throw ExitCode(1)
     }
 }

@@ -8,12 +8,12 @@ struct CardConvert: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
         abstract: "Convert a card to V2 or V3 JSON, or to a CHARX zip.",
-        discussion: """
+        discussion: prose("""
             Upgrades keep every text exactly (line endings and non-ASCII included) and every
             unknown key: V1 → V2 copies the flat fields into `data` and keeps the V1 keys at the
             root; V2 → V3 relabels and adds `group_only_greetings`; V3 → V2 relabels. For charx the
             PNG's image (without its card chunks) becomes the main icon; a CHARX keeps its assets.
-            """)
+            """))
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
         case v2, v3, charx

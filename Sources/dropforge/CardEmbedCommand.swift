@@ -7,11 +7,11 @@ struct CardEmbed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
         abstract: "Put a card into a PNG the way SillyTavern and RisuAI read it.",
-        discussion: """
+        discussion: prose("""
             Removes any chara/ccv3 text chunks from the image (every other chunk is kept as it is),
             then writes tEXt `chara` (the V2 form) and, for --spec v3, tEXt `ccv3` (the V3 form)
             just before IEND, each the base64 of compact UTF-8 JSON. The pixels are not re-encoded.
-            """)
+            """))
 
     @Option(help: ArgumentHelp("The card: JSON, PNG or CHARX.", valueName: "CARD"))
     var card: String

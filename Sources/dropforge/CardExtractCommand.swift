@@ -6,10 +6,10 @@ struct CardExtract: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extract",
         abstract: "Write a card's JSON, as found, to a file or standard output.",
-        discussion: """
+        discussion: prose("""
             The JSON keeps the card's key order, unknown keys and numbers exactly. --compact writes
             the very bytes a PNG embeds (JSON.stringify form); the default is indented for people.
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("A card: PNG, JSON or CHARX.", valueName: "FILE"))
     var file: String

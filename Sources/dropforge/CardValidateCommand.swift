@@ -7,12 +7,12 @@ struct CardValidate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check a card strictly against its spec; exit 1 on any error.",
-        discussion: """
+        discussion: prose("""
             Reading is lenient everywhere else (a string for alternate_greetings, a null book, a
             numeric character_version); this reports each departure from the spec with its JSON
             path. Errors break the spec; warnings are keys the spec does not name outside
             `extensions`.
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("A card: PNG, JSON or CHARX.", valueName: "FILE"))
     var file: String

@@ -20,6 +20,13 @@ func openRuntime(_ layout: RootLayout, verbose: Bool = false, quiet: Bool = fals
         printError("error: \(layout.root.path) does not exist; create a root with `dropforge init --root \(layout.root.path)`")
         throw usageFailure
     }
+    // A root is what `init` makes: a folder with config/dropforge.yaml. Anywhere else a drain or
+    // watch would quietly turn a folder (a home, a typo of --root) into one.
+    guard FileManager.default.fileExists(atPath: layout.configFile.path) else {
+        printError("error: \(layout.root.path) is not a dropforge root (it has no config/dropforge.yaml); "
+                   + "make it one with `dropforge init --root \(layout.root.path)`, or pass --root")
+        throw usageFailure
+    }
     LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
         // Quiet (a progress bar owns the terminal): only warnings and errors.
@@ -99,4 +106,47 @@ func drainShowingProgress(_ runtime: Runtime, timeout: Double?, bar: Bool, annou
         announcer?.announce(display: bar ? display : nil)
         if bar { display.draw(progress) }
     } : nil))
+}
+
+/// Help text as it reads in the source — paragraphs hard-wrapped at ~100 columns — made into
+/// one line per paragraph, so swift-argument-parser wraps it to the terminal instead of
+/// breaking every source line a second time mid-sentence. A line stays its own when it is
+/// blank, indented (examples), a list item, or part of a column layout (two spaces inside),
+/// and so does the line after it.
+func prose(_ text: String) -> String {
+    func keepsItsLine(_ line: Substring) -> Bool {
+        line.isEmpty || line.first == " " || line.hasPrefix("- ") || line.trimmingCharacters(in: .whitespaces).contains("  ")
+    }
+    var lines: [String] = []
+    var previousJoinable = false
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        let joinable = !keepsItsLine(line)
+        if joinable, previousJoinable, let last = lines.popLast() {
+            lines.append(last + " " + line)
+        } else {
+            lines.append(String(line))
+        }
+        previousJoinable = joinable && !line.hasSuffix(":")
+    }
+    return lines.joined(separator: "\n")
+}
+
+/// `error: cannot write FILE: why` for a file a command was asked to write (`-o`): what is
+/// wrong with its folder when that is the cause (the usual mistake), else the system's reason —
+/// never Foundation's `Error Domain=… UserInfo=…` dump.
+func cannotWrite(_ file: URL, _ error: Error) -> String {
+    let folder = file.deletingLastPathComponent()
+    var isFolder: ObjCBool = false
+    let reason: String
+    if !FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder) {
+        reason = "the folder \(folder.path) does not exist (create it first, or write elsewhere)"
+    } else if !isFolder.boolValue {
+        reason = "\(folder.path) is not a folder"
+    } else if access(folder.path, W_OK) != 0 {
+        reason = "no permission to write in \(folder.path)"
+    } else {
+        reason = (error as NSError).domain == NSPOSIXErrorDomain
+            ? FileSystem.explain(Int32((error as NSError).code)) : error.localizedDescription
+    }
+    return "error: cannot write \(file.path): \(reason)"
 }

@@ -7,7 +7,7 @@ import Foundation
 struct Drain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Process everything in the inbox now, then exit.",
-        discussion: """
+        discussion: prose("""
             Rescans inbox/ once, claims every manifest, runs until all those jobs (and any left
             unfinished by an earlier run) are published, and exits. Safe to run from cron beside a
             running `watch`.
@@ -16,7 +16,7 @@ struct Drain: ParsableCommand {
             warnings; elsewhere (cron, a pipe) it prints plain log lines. --verbose shows every event.
 
             Exit codes: 0 all jobs finished, 1 some job failed, 2 usage or config error, 3 timed out.
-            """)
+            """))
 
     @OptionGroup var options: RootOptions
 

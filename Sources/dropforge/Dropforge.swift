@@ -7,7 +7,7 @@ struct Dropforge: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dropforge",
         abstract: "A file-watching batch pipeline: drop job manifests into inbox/, collect results from outbox/.",
-        discussion: """
+        discussion: prose("""
             A root folder holds inbox/, outbox/ and config/. Drop a manifest (JSON or YAML) into inbox/;
             `dropforge watch` (the daemon) or `dropforge drain` (run once, for cron) claims it, runs it
             through parameters → generate → quality → metadata → export, and publishes the job's folder
@@ -15,7 +15,7 @@ struct Dropforge: ParsableCommand {
 
             The root is --root, else $DROPFORGE_ROOT, else the current folder.
             Start with: dropforge init --root ./studio --examples && dropforge drain --root ./studio
-            """,
+            """),
         version: DropForge.version,
         subcommands: [Init.self, Watch.self, Drain.self, Submit.self, Validate.self, Status.self, Jobs.self, Review.self, Card.self]
     )

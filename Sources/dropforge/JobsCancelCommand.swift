@@ -6,13 +6,13 @@ extension Jobs {
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cancel a queued or running job.",
-            discussion: """
+            discussion: prose("""
                 The cancel is one transaction: waiting steps are closed at once; steps running in a
                 `watch` or `drain` are stopped within a second, with HTTP calls in flight aborted.
                 What was made so far is published under outbox/failures/<job>/ with error code
                 `cancelled` (job.json, error.json, the images made). A finished job cannot be
                 cancelled (exit 1). `dropforge jobs retry` later runs the cancelled items again.
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 

@@ -7,11 +7,11 @@ import DropForgeStore
 struct Jobs: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List, inspect and control jobs: show, logs, cancel, retry, rerun, export, delete.",
-        discussion: """
+        discussion: prose("""
             A job is one dropped manifest. Each run of it is an execution with its own outbox folder:
             the first is <job>, a retry or rerun makes <job>.2, <job>.3, … and never touches the others.
             IDs may be given whole, as an execution id, or as a unique prefix.
-            """,
+            """),
         subcommands: [List.self, Show.self, Logs.self, Cancel.self, Retry.self, Rerun.self, Export.self, Delete.self],
         defaultSubcommand: List.self)
 }
@@ -42,6 +42,7 @@ struct SinceDate: ExpressibleByArgument {
 }
 
 extension JobStatus: ExpressibleByArgument {}
+extension JobSettings.Kind: ExpressibleByArgument {}
 
 extension Jobs {
     struct List: ParsableCommand {
@@ -54,8 +55,8 @@ extension Jobs {
         @Option(help: ArgumentHelp("Only jobs in this state (repeat for several): \(JobStatus.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "STATE"))
         var status: [JobStatus] = []
 
-        @Option(help: ArgumentHelp("Only jobs of this kind: images or card.", valueName: "KIND"))
-        var kind: String?
+        @Option(help: ArgumentHelp("Only jobs of this kind: \(JobSettings.Kind.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "KIND"))
+        var kind: JobSettings.Kind?
 
         @Option(help: ArgumentHelp("Only jobs created since: 30m, 2h, 7d, 2026-11-21 or an ISO 8601 time.", valueName: "WHEN"))
         var since: SinceDate?
@@ -78,7 +79,7 @@ extension Jobs {
 
         func run() throws {
             let store = try openStore(options.layout)
-            let filter = JobFilter(statuses: status, kind: kind, since: since?.date, name: name)
+            let filter = JobFilter(statuses: status, kind: kind?.rawValue, since: since?.date, name: name)
             let rows = try store.jobs(matching: filter).map {
                 Row(job: $0.id, name: $0.name, kind: $0.kind, status: $0.status, manifest: $0.sourceName,
                     created: $0.createdAt, finished: $0.finishedAt)

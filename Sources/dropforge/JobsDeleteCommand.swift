@@ -6,12 +6,12 @@ extension Jobs {
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a finished job: its record, outbox folders, log and work files.",
-            discussion: """
+            discussion: prose("""
                 Removes the job and every execution of it from the store, and their folders from
                 outbox/results, outbox/failures and outbox/review, the log outbox/logs/<job>.jsonl and
                 the work files. outbox/index.jsonl is append-only: it gains a `deleted` line per
                 execution. A queued or running job is refused (cancel it first). Asks first unless --yes.
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 

@@ -8,7 +8,7 @@ extension Jobs {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export a job and its items as JSON, YAML, CSV or an Excel workbook.",
-            discussion: """
+            discussion: prose("""
                 Reads the job from the store, so a job can be exported while it runs.
                 Its counts, error and settings are those of its latest execution (the
                 one its status comes from); the items are those of every execution,
@@ -16,8 +16,10 @@ extension Jobs {
 
                 json, yaml  the job's fields and an `items` list. Settings never hold
                             API keys (they come from the environment).
-                csv         the items only, one row each: item, execution, status,
-                            prompt, seed, qc_status, qc_reason, path, title,
+                csv         the items only, one row each, the columns of the published
+                            items.csv: item, execution, status, prompt,
+                            negative, seed, width, height, aspect_ratio,
+                            keyword, qc_status, qc_reason, path, title,
                             description, tags, created.
                 xlsx        a workbook with two sheets:
                             "Job Summary"  field | value: job, label, kind, manifest,
@@ -29,7 +31,9 @@ extension Jobs {
 
                 `path` is where the item's image is published, relative to the root:
                 outbox/results/<execution>/images/NNNN.png when approved,
-                outbox/review/<execution>/NNNN.png when rejected, empty otherwise.
+                outbox/review/<execution>/NNNN.png when rejected,
+                outbox/failures/<execution>/images/NNNN.png when a cancel kept it,
+                empty otherwise.
                 Dates are UTC.
 
                 json, yaml and csv go to standard output unless -o names a file; xlsx
@@ -39,7 +43,7 @@ extension Jobs {
                 Examples:
                   dropforge jobs export cozy-cats-7f3k2q --format csv > cats.csv
                   dropforge jobs export cozy-cats --format xlsx -o cats.xlsx
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 
@@ -69,7 +73,7 @@ extension Jobs {
             do {
                 try export.write(format, to: file)
             } catch {
-                printError("error: cannot write \(file.path): \(error)")
+                printError(cannotWrite(file, error))
                 throw ExitCode(1)
             }
             print(file.path)

@@ -7,7 +7,7 @@ extension Jobs {
     struct Rerun: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run finished jobs again from their manifests, with the current config and profiles.",
-            discussion: """
+            discussion: prose("""
                 Each job gets a new execution (<job>.N) made from the manifest as it was dropped, resolved
                 against today's config/ and profiles; earlier executions and their folders are never
                 touched. Give job ids (run in the order given), or select with --status and --since
@@ -16,7 +16,7 @@ extension Jobs {
                 Examples:
                   dropforge jobs rerun cozy-cats-7f3k2q
                   dropforge jobs rerun --status failed --since 24h
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 

@@ -7,7 +7,7 @@ extension Jobs {
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a finished job's failed items again, in a new execution.",
-            discussion: """
+            discussion: prose("""
                 Only the items that failed (or were cancelled) in the job's newest execution run again,
                 each from its checkpoint: an item that failed in metadata keeps its image and QC verdict.
                 Same settings and seeds as before. The new execution publishes <job>.N beside the
@@ -16,7 +16,7 @@ extension Jobs {
 
                 It runs here until done (a progress bar on a terminal); with --no-wait it is only
                 queued, for a running `watch` or the next `drain`.
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 

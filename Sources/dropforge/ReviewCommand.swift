@@ -5,7 +5,7 @@ import Foundation
 struct Review: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The review queue: items that failed quality checks, waiting in outbox/review/<job>/.",
-        discussion: """
+        discussion: prose("""
             A rejected image waits in outbox/review/<execution>/NNNN.png beside its verdict NNNN.json. \
             An ITEM is <execution>/<NNNN> as `review list` prints it (cozy-cats-7f3k2q/0003); the number \
             may be unpadded (cozy-cats-7f3k2q/3), and the path of its file works too \
@@ -26,7 +26,7 @@ struct Review: ParsableCommand {
               dropforge review approve cozy-cats-7f3k2q/0003
               dropforge review retry cozy-cats-7f3k2q/2 --regenerate --seed 7
               dropforge review reject outbox/review/cozy-cats-7f3k2q/0001.png
-            """,
+            """),
         subcommands: [List.self, Approve.self, Reject.self, Retry.self],
         defaultSubcommand: List.self)
 }
@@ -116,14 +116,14 @@ extension Review {
     struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Publish rejected items into their job's results folder.",
-            discussion: """
+            discussion: prose("""
                 The image moves from outbox/review/<execution>/ to outbox/results/<execution>/images/ (after \
                 the metadata stage, when the job runs it), with its sidecar NNNN.json; job.json, items.csv, \
                 items.json, report.html and contact-sheet.png are replaced by rename; outbox/index.jsonl gains \
                 a line. The item's QC status becomes `approved` and its reason keeps what QC said.
 
                 Example: dropforge review approve cozy-cats-7f3k2q/0003
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 
@@ -142,12 +142,12 @@ extension Review {
     struct Reject: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Dismiss rejected items for good: their files leave outbox/review/.",
-            discussion: """
+            discussion: prose("""
                 The item stays rejected; its QC status becomes `dismissed`, job.json and the report say so, \
                 and `review list` no longer shows it. Published (approved) items are not taken back.
 
                 Example: dropforge review reject cozy-cats-7f3k2q/0001
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 
@@ -166,7 +166,7 @@ extension Review {
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the quality checks on rejected items again, or make their images again.",
-            discussion: """
+            discussion: prose("""
                 Runs in this process with the job's own settings (checks, providers). Without --regenerate \
                 the image in review is checked again — worth it after fixing the image in outbox/review/ by hand, or when a vision check may judge differently. \
                 With --regenerate the job's image provider makes a new image with a new seed (random, or \
@@ -174,7 +174,7 @@ extension Review {
                 `review approve`; one that fails stays in review with the new verdict and image.
 
                 Example: dropforge review retry cozy-cats-7f3k2q/0002 --regenerate
-                """)
+                """))
 
         @OptionGroup var options: RootOptions
 

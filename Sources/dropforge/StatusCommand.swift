@@ -7,11 +7,11 @@ import DropForgeStore
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show jobs by state, the queue of each stage, throughput and recent failures.",
-        discussion: """
+        discussion: prose("""
             For each stage: steps ready to run, steps waiting for a retry (delayed), steps running
             now (leased) and how long the oldest ready step has waited. Throughput counts items and
             jobs that ended in the last 1, 5 and 15 minutes. Works beside a running `watch`.
-            """)
+            """))
 
     @OptionGroup var options: RootOptions
 

@@ -6,11 +6,11 @@ import DropForgeCore
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate manifests and drop them into the inbox safely.",
-        discussion: """
+        discussion: prose("""
             Each valid file is written to inbox/.tmp/ first and then renamed into inbox/, so a
             watcher never sees it half-written. Invalid files are reported and not submitted.
             Exit 0 when all were submitted, 1 when some were invalid.
-            """)
+            """))
 
     @OptionGroup var options: RootOptions
 

@@ -5,11 +5,11 @@ import Foundation
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check manifests without running them.",
-        discussion: """
+        discussion: prose("""
             Parses each file as dropforge would at intake — schema, types, limits, profile, template
             and keyword files (relative to the root's config/) — and prints `ok` or every problem as
             file:line:column: field: message. Exit 0 when all are valid, 1 otherwise.
-            """)
+            """))
 
     @OptionGroup var options: RootOptions
 

@@ -17,16 +17,23 @@ public struct Limits: Codable, Sendable, Equatable {
     public var httpResponseBytes: Int = 67_108_864
     /// Largest character card JSON in bytes.
     public var cardJSONBytes: Int = CardLimits.defaultCardJSONBytes
+    /// Most pixels one images job may make, all items together (items × width × height): the
+    /// guard on total output that `count` and `image_side` alone are not (1000 × 8192² would be
+    /// 67 gigapixels, ≈ 64 GB of PNG). The default, 2³⁰, fits 1000 images of 1024² (≈ 4 GiB
+    /// of pixels in memory over the job, one image at a time).
+    public var jobPixels: Int = Limits.defaultJobPixels
+    public static let defaultJobPixels = 1 << 30
 
     public init(manifestBytes: Int = 1_048_576, count: Int = 1000, imageSide: Int = 8192,
                 decodedBytes: Int = 268_435_456, httpResponseBytes: Int = 67_108_864,
-                cardJSONBytes: Int = CardLimits.defaultCardJSONBytes) {
+                cardJSONBytes: Int = CardLimits.defaultCardJSONBytes, jobPixels: Int = Limits.defaultJobPixels) {
         self.manifestBytes = manifestBytes
         self.count = count
         self.imageSide = imageSide
         self.decodedBytes = decodedBytes
         self.httpResponseBytes = httpResponseBytes
         self.cardJSONBytes = cardJSONBytes
+        self.jobPixels = jobPixels
     }
 
     enum CodingKeys: String, CodingKey {
@@ -36,6 +43,7 @@ public struct Limits: Codable, Sendable, Equatable {
         case decodedBytes = "decoded_bytes"
         case httpResponseBytes = "http_response_bytes"
         case cardJSONBytes = "card_json_bytes"
+        case jobPixels = "job_pixels"
     }
 
     /// Reads `limits:` strictly; keys left out keep their defaults.
@@ -49,6 +57,7 @@ public struct Limits: Codable, Sendable, Equatable {
         if let v = try map.int("decoded_bytes", in: big) { limits.decodedBytes = v }
         if let v = try map.int("http_response_bytes", in: big) { limits.httpResponseBytes = v }
         if let v = try map.int("card_json_bytes", in: big) { limits.cardJSONBytes = v }
+        if let v = try map.int("job_pixels", in: 256...(1 << 50)) { limits.jobPixels = v }
         return limits
     }
 }

@@ -18,6 +18,11 @@ public struct CardSettings: Codable, Sendable, Equatable {
     /// Who writes missing fields: `local` (templates) or a text provider.
     public var writer: String
 
+    /// The manifest's snake_case keys (see `JobSettings.CodingKeys`).
+    enum CodingKeys: String, CodingKey {
+        case spec, source, sourceFile = "source_file", inputCard = "input_card", fields, book, avatar, writer
+    }
+
     public init(spec: CharacterCard.Spec = .v3, source: String? = nil, sourceFile: String? = nil, inputCard: String? = nil,
                 fields: [CardFieldValue] = [], book: CardBookSettings = CardBookSettings(),
                 avatar: CardAvatarSettings = CardAvatarSettings(), writer: String = "local") {

@@ -197,7 +197,7 @@ extension JobSettings {
                      "params.vars", "params.negative"]
         let blocked = problems.map { $0.hasProblem(under: built) || $0.errors.contains { $0.field == "params" } } ?? false
         if templateChoice != nil, !blocked {
-            let found = checkParameters(settings.params, sources: sources)
+            let found = checkParameters(settings.params, sources: sources) + checkTotalPixels(settings.params, sources: sources, limits: limits)
             if let problems { found.forEach(problems.add) } else if let first = found.first { throw first }
         }
         return settings
@@ -221,6 +221,20 @@ extension JobSettings {
             error.code = ErrorCode.parametersInvalid.rawValue
             return error
         }
+    }
+
+    /// `limits.job_pixels`: the items × width × height the job would make, positioned at its
+    /// `count` (or `size` when the count follows from the combinations).
+    static func checkTotalPixels(_ params: Params, sources: [SettingsSource], limits: Limits) -> [ManifestError] {
+        let spec = ParameterSpec(template: params.template, keywords: params.keywords, vars: params.vars,
+                                 count: params.count, aspectRatios: params.aspectRatios, size: params.size)
+        let (pixels, items) = ParameterExpander.totalPixels(spec)
+        guard pixels > limits.jobPixels else { return [] }
+        let field = params.count != nil ? "params.count" : "params.size"
+        let source = sources.firstGiven { $0.positions[field] != nil ? $0 : nil }?.source ?? sources[0]
+        return [source.error(field, "\(items) items of up to \(params.size) px a side make \(pixels.formatted()) pixels, "
+                                   + "over the limit of \(limits.jobPixels.formatted()) per job (limits.job_pixels in config/dropforge.yaml); "
+                                   + "make fewer or smaller images")]
     }
 
     /// The `text:` settings, each value from the first source that gives it; nil when none does.

@@ -25,6 +25,14 @@ public struct JobSettings: Codable, Sendable, Equatable {
     /// How text providers sample (from the `text:` section; all optional).
     public var text: TextSampling?
 
+    /// The manifest's own words (`id`, `profile`, `template_file`, `aspect_ratios`, …), so the
+    /// snapshot in job.json and exports reads like the manifest that made it. Snapshots written
+    /// before (camelCase) still decode: `JSONCoding.settingsDecoder`.
+    enum CodingKeys: String, CodingKey {
+        case kind, name, manifestID = "id", force, priority, profileName = "profile", params, generate, quality
+        case metadata, export, card, text
+    }
+
     public struct Params: Codable, Sendable, Equatable {
         /// The template text (read from `template_file` when that was given).
         public var template: String
@@ -42,6 +50,11 @@ public struct JobSettings: Codable, Sendable, Equatable {
         public var seed: UInt32?
         public var negative: String
         public var writer: String
+
+        enum CodingKeys: String, CodingKey {
+            case template, templateSource = "template_file", keywords, keywordsSource = "keywords_file", vars, pick
+            case count, aspectRatios = "aspect_ratios", size, seed, negative, writer
+        }
 
         public init(template: String, templateSource: String? = nil, keywords: KeywordTable = .list([]),
                     keywordsSource: String? = nil, vars: [TemplateVariable] = [], pick: Pick = .sequential,

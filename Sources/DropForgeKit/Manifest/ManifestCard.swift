@@ -138,6 +138,12 @@ public struct CardBookEntry: Codable, Sendable, Equatable {
     public var insertionOrder: Int?
     public var position: String?
 
+    /// The manifest's snake_case keys (see `JobSettings.CodingKeys`).
+    enum CodingKeys: String, CodingKey {
+        case keys, content, name, secondaryKeys = "secondary_keys", enabled, constant
+        case caseSensitive = "case_sensitive", insertionOrder = "insertion_order", position
+    }
+
     public init(keys: [String], content: String, name: String? = nil) {
         self.keys = keys
         self.content = content

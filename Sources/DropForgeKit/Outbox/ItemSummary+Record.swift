@@ -28,11 +28,20 @@ extension ItemSummary {
     /// Where an approved item lands in its execution's results folder, relative to that folder:
     /// `images/NNNN.png` for an image, and for a card the first of `cards/<name>.png`, `.json`,
     /// `.charx` that the export formats ask for (the order `CardExport` writes them in).
+    /// Where export puts an item's image in the execution's folder: `images/NNNN.png`.
+    static func imageFile(of item: ItemRecord) -> String { "images/\(itemFileStem(item.index)).png" }
+
     public static func publishedFile(of item: ItemRecord, formats: [JobSettings.ExportFormat]) throws -> String? {
         guard let card = try JSONCoding.decode(ItemPlan.self, from: item.plan).card else {
-            return "images/\(itemFileStem(item.index)).png"
+            return imageFile(of: item)
         }
         let written: [(JobSettings.ExportFormat, String)] = [(.cardPNG, "png"), (.cardJSON, "json"), (.charx, "charx")]
         return written.first { formats.contains($0.0) }.map { "cards/\(card.fileName).\($0.1)" }
     }
+}
+
+extension ItemRecord {
+    /// An image a cancelled execution publishes anyway in `failures/<execution>/images/`: one
+    /// that was made, unless QC rejected it (that one waits in review).
+    var isPartialWork: Bool { status != .rejected && imagePath != nil }
 }

@@ -64,7 +64,7 @@ public struct JobDetail: Encodable, Sendable {
             let steps = try store.steps(executionID: execution.id)
             let total = UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices)
             let indexByItem = Dictionary(uniqueKeysWithValues: items.compactMap { item in item.id.map { ($0, item.index + 1) } })
-            let settings = try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
+            let settings = try execution.settings.map { try JSONCoding.decodeSettings(JobSettings.self, from: $0) }
             let formats = settings?.export.formats ?? JobSettings.Export().formats
             return Execution(
                 id: execution.id, number: execution.number, parent: execution.parentID, status: execution.status,

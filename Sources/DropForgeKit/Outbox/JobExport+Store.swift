@@ -19,12 +19,12 @@ extension JobExport {
             let items = try store.items(executionID: execution.id).sorted { $0.index < $1.index }
             let firstStep = try store.steps(executionID: execution.id).compactMap(\.startedAt).min()
             started = [started, firstStep].compactMap { $0 }.min()
-            let settings = try execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
+            let settings = try execution.settings.map { try JSONCoding.decodeSettings(JobSettings.self, from: $0) }
             let formats = settings?.export.formats ?? JobSettings.Export().formats
             rows += try items.map { item in
                 var summary = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local").summary
-                if item.status == .approved { summary.file = try ItemSummary.publishedFile(of: item, formats: formats) }
-                return Row(summary, execution: execution.id, folder: resultsFolder(of: execution), created: item.updatedAt)
+                summary.file = try publishedFile(of: item, in: execution, formats: formats)
+                return Row(summary, execution: execution.id, folder: publishedFolder(of: execution), created: item.updatedAt)
             }
             if execution.id == latest.id { (latestItems, latestSettings) = (items, settings) }
         }
@@ -45,13 +45,21 @@ extension JobExport {
 
     /// Where an item is published, relative to the root (see `Row.path`); for `jobs show`.
     static func publishedPath(of item: ItemRecord, in execution: ExecutionRecord, formats: [JobSettings.ExportFormat]) throws -> String? {
-        let file = item.status == .approved ? try ItemSummary.publishedFile(of: item, formats: formats) : nil
-        return Row.path(status: item.status, file: file, item: item.index + 1, execution: execution.id,
-                        folder: resultsFolder(of: execution))
+        Row.path(status: item.status, file: try publishedFile(of: item, in: execution, formats: formats), item: item.index + 1,
+                 execution: execution.id, folder: publishedFolder(of: execution))
     }
 
-    /// The execution's folder when it was published to `results/`.
-    private static func resultsFolder(of execution: ExecutionRecord) -> String? {
-        execution.status == .completed ? execution.outboxPath : nil
+    /// The item's file inside its execution's folder: an approved item's image (or card), and
+    /// in a cancelled execution every image it had made (export keeps them: `isPartialWork`).
+    static func publishedFile(of item: ItemRecord, in execution: ExecutionRecord, formats: [JobSettings.ExportFormat]) throws -> String? {
+        if item.status == .approved { return try ItemSummary.publishedFile(of: item, formats: formats) }
+        if execution.status == .cancelled, item.isPartialWork { return ItemSummary.imageFile(of: item) }
+        return nil
+    }
+
+    /// The execution's folder when it holds item files: `results/` once completed, `failures/`
+    /// when cancelled (its partial work).
+    private static func publishedFolder(of execution: ExecutionRecord) -> String? {
+        execution.status == .completed || execution.status == .cancelled ? execution.outboxPath : nil
     }
 }

@@ -62,7 +62,8 @@ public struct JobExport: Codable, Sendable, Equatable {
     /// in hand when a manifest asks for `xlsx`. Dates are the execution's; each item's
     /// `created` is the moment the summary was made (its items were all terminal by then).
     public init(summary: JobSummary) {
-        let folder = summary.status == .completed ? "\(Self.resultsFolder)/\(summary.execution)" : nil
+        let folder = summary.status == .completed ? "\(Self.resultsFolder)/\(summary.execution)"
+            : summary.status == .cancelled ? "\(Self.failuresFolder)/\(summary.execution)" : nil
         self.init(job: summary.job, label: summary.name, kind: summary.kind, manifest: summary.manifest,
                   manifestID: summary.manifestID, status: summary.status, execution: summary.execution,
                   created: summary.timings.created, started: summary.timings.started,
@@ -76,4 +77,5 @@ public struct JobExport: Codable, Sendable, Equatable {
     /// The outbox folders as the store records them, relative to the root (DESIGN §1 fixes the names).
     static let resultsFolder = "outbox/results"
     static let reviewFolder = "outbox/review"
+    static let failuresFolder = "outbox/failures"
 }

@@ -13,6 +13,7 @@ import DropForgeStore
 /// - rejected items: `<reviewFolder>/NNNN.png`, linked as `../../review/<execution>/NNNN.png`.
 ///   The link assumes what DESIGN §1 fixes: `results/`, `failures/` and `review/` are sibling
 ///   folders of `outbox/` (and `outbox/.staging/<x>/` is as deep, so it also holds while building);
+/// - a cancelled job's images (items `failed` with error `cancelled`): `<folder>/<item.file>` too;
 /// - an image that is not there (not exported, failed item) is shown as "No image" and as a grey
 ///   cell: the page never links a file that does not exist.
 public enum JobReport {
@@ -53,22 +54,20 @@ public enum JobReport {
     /// The item's PNG on disk and its link from the page, when it exists.
     static func imageSource(of item: ItemSummary, folder: URL, reviewFolder: URL?) -> (url: URL, href: String)? {
         let stem = String(format: "%04d", item.item)
-        switch item.status {
-        case .approved:
-            guard let file = item.file, file.hasSuffix(".png"), !file.hasPrefix("/"), !file.split(separator: "/").contains("..") else {
-                return nil
-            }
-            let url = folder.appendingPathComponent(file)
-            return exists(url) ? (url, href(file.split(separator: "/").map(String.init))) : nil
-        case .rejected:
+        if item.status == .rejected {
             guard let reviewFolder else { return nil }
             let url = reviewFolder.appendingPathComponent("\(stem).png")
             let link = ["..", "..", reviewFolder.deletingLastPathComponent().lastPathComponent,
                         reviewFolder.lastPathComponent, "\(stem).png"]
             return exists(url) ? (url, href(link)) : nil
-        default:
+        }
+        // Approved items, and a cancelled job's partial work (items that read `failed` with
+        // error `cancelled` but whose image export kept in the folder): the file job.json names.
+        guard let file = item.file, file.hasSuffix(".png"), !file.hasPrefix("/"), !file.split(separator: "/").contains("..") else {
             return nil
         }
+        let url = folder.appendingPathComponent(file)
+        return exists(url) ? (url, href(file.split(separator: "/").map(String.init))) : nil
     }
 
     /// The card's main fields, from the exported JSON or PNG (or the review copy of a rejected

@@ -10,7 +10,7 @@ extension ReviewQueue {
     /// after the metadata stage when the execution runs it; records it; appends to `index.jsonl`.
     func publish(_ target: ReviewItem, as approved: ItemRecord, action: Outcome.Action, now: Date) throws -> Outcome {
         var item = approved
-        let settings = try target.execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
+        let settings = try target.execution.settings.map { try JSONCoding.decodeSettings(JobSettings.self, from: $0) }
         let formats = Set(settings?.export.formats ?? [.png, .csv, .json])
         if target.execution.metadataEnabled, item.metadata == nil {
             guard case .described(let metadata, let path) = try runStage(.metadata, of: target, item, now) else {
@@ -79,7 +79,7 @@ extension ReviewQueue {
         }
         item.imagePath = layout.relativePath(review)
         let items = try itemsReplacing(item, in: target)
-        let settings = try target.execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
+        let settings = try target.execution.settings.map { try JSONCoding.decodeSettings(JobSettings.self, from: $0) }
         var sidecar = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local", prices: config.prices).summary
         sidecar.file = "\(itemFileStem(item.index)).png"
         try writeJSON(sidecar, to: reviewFolder(target).appendingPathComponent("\(itemFileStem(item.index)).json"))
@@ -97,7 +97,7 @@ extension ReviewQueue {
         guard let path = target.execution.outboxPath else { return nil }
         let folder = layout.resolve(path)
         guard exists(folder.appendingPathComponent("job.json")) else { return nil }
-        let settings = try target.execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
+        let settings = try target.execution.settings.map { try JSONCoding.decodeSettings(JobSettings.self, from: $0) }
         _ = try rewrite(folder, summary: try readSummary(in: folder), items: items, settings: settings, formats: nil,
                         sidecarOf: nil)
         return path
@@ -115,7 +115,7 @@ extension ReviewQueue {
     }
 
     func readSummary(in folder: URL) throws -> JobSummary {
-        try JSONCoding.decode(JobSummary.self, from: Data(contentsOf: folder.appendingPathComponent("job.json")))
+        try JSONCoding.decodeSettings(JobSummary.self, from: Data(contentsOf: folder.appendingPathComponent("job.json")))
     }
 
     /// Writes `job.json` for `items` into `folder` (keeping what the export stage wrote about
@@ -148,7 +148,7 @@ extension ReviewQueue {
         }
         if wanted("items.json", .json) { try writeJSON(summary.items, to: folder.appendingPathComponent("items.json")) }
         if wanted("items.csv", .csv) {
-            try FileSystem.writeAtomically(Data(CSVWriter.items(summary.items).utf8), to: folder.appendingPathComponent("items.csv"))
+            try FileSystem.writeAtomically(Data(JobExport(summary: summary).csv.utf8), to: folder.appendingPathComponent("items.csv"))
         }
         if wanted("items.xlsx", .xlsx) {
             try JobExport(summary: summary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))

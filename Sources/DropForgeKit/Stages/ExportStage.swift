@@ -79,7 +79,7 @@ public struct ExportStage: StageRunner {
     private func gather(_ lease: StepLease, failing: StageFailure?) throws -> Publication {
         let job = lease.job
         let execution = lease.execution
-        let settings = execution.settings.flatMap { try? JSONCoding.decode(JobSettings.self, from: $0) }
+        let settings = execution.settings.flatMap { try? JSONCoding.decodeSettings(JobSettings.self, from: $0) }
         let items = failing == nil ? try store.items(executionID: execution.id) : []
         let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local", prices: prices) }
         let counts = JobSummary.Counts(items: items)
@@ -93,9 +93,9 @@ public struct ExportStage: StageRunner {
 
         var published = described.map(\.summary)
         // A cancelled job keeps its partial work: every image made so far, rejected ones aside.
-        let partial = cancelled ? items.indices.filter { items[$0].status != .rejected && items[$0].imagePath != nil } : []
+        let partial = cancelled ? items.indices.filter { items[$0].isPartialWork } : []
         for index in published.indices where (items[index].status == .approved && !isCard) || partial.contains(index) {
-            published[index].file = "images/\(itemFileStem(items[index].index)).png"
+            published[index].file = ItemSummary.imageFile(of: items[index])
         }
         let steps = try store.steps(executionID: execution.id)
         let summary = JobSummary(
@@ -153,7 +153,7 @@ public struct ExportStage: StageRunner {
             try writeImages(of: zip(publication.items, publication.summary.items).filter { $0.0.status == .approved },
                             into: folder, png: formats.contains(.png))
             if formats.contains(.csv) {
-                try FileSystem.writeAtomically(Data(CSVWriter.items(publication.summary.items).utf8),
+                try FileSystem.writeAtomically(Data(JobExport(summary: publication.summary).csv.utf8),
                                                to: folder.appendingPathComponent("items.csv"))
             }
             if formats.contains(.xlsx) {

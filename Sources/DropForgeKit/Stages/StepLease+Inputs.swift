@@ -8,7 +8,7 @@ extension StepLease {
         guard let data = execution.settings else {
             throw StepError.permanent(.settingsMissing, "execution \(execution.id) has no settings")
         }
-        return try JSONCoding.decode(JobSettings.self, from: data)
+        return try JSONCoding.decodeSettings(JobSettings.self, from: data)
     }
 
     /// The item's plan (prompt, seed, size…).

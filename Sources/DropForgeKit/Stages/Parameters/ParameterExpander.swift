@@ -56,6 +56,28 @@ public enum ParameterExpander {
         return found
     }
 
+    /// The pixels the job would make, all items together (saturating, never overflowing),
+    /// and its item count: computed from the counts alone, without listing a combination.
+    public static func totalPixels(_ spec: ParameterSpec) -> (pixels: Int, items: Int) {
+        func times(_ a: Int, _ b: Int) -> Int {
+            let (product, overflow) = a.multipliedReportingOverflow(by: b)
+            return overflow ? Int.max : product
+        }
+        let combinations = spec.vars.reduce(max(1, spec.keywords.rows.count)) { times($0, max(1, $1.values.count)) }
+        let count = spec.count ?? combinations
+        let ratios = spec.aspectRatios.compactMap(AspectRatio.init)
+        guard !ratios.isEmpty else { return (times(count, times(spec.size, spec.size)), count) }
+        // Item i takes ratio i mod k: the first count mod k ratios get one item more.
+        var pixels = 0
+        for (r, ratio) in ratios.enumerated() {
+            let items = count / ratios.count + (r < count % ratios.count ? 1 : 0)
+            let size = ratio.size(longSide: spec.size)
+            let (sum, overflow) = pixels.addingReportingOverflow(times(items, times(size.width, size.height)))
+            pixels = overflow ? Int.max : sum
+        }
+        return (pixels, count)
+    }
+
     /// One keyword row joined with one value of each variable.
     struct Combination: Equatable {
         var keyword: String?
