@@ -34,8 +34,8 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertEqual(csv.status, 0, csv.stderr)
         let lines = csv.stdout.components(separatedBy: "\r\n").filter { !$0.isEmpty }
         XCTAssertEqual(lines.count, 3)
-        XCTAssertTrue(lines[0].hasPrefix("item,execution,status,prompt,seed,"), lines[0])
-        XCTAssertTrue(lines[1].hasPrefix("1,\(job),rejected,an empty white canvas,1,rejected,"), lines[1])
+        XCTAssertTrue(lines[0].hasPrefix("item,execution,status,prompt,negative,seed,"), lines[0])
+        XCTAssertTrue(lines[1].hasPrefix("1,\(job),rejected,an empty white canvas,\"blurry, text, watermark\",1,64,64,1:1,an empty white canvas,rejected,"), lines[1])
 
         let file = root.url.appendingPathComponent("items.csv")
         XCTAssertEqual(try root.run(["jobs", "export", job, "--format", "csv", "-o", file.path]).status, 0)

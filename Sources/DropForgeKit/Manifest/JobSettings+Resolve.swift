@@ -232,8 +232,8 @@ extension JobSettings {
         guard pixels > limits.jobPixels else { return [] }
         let field = params.count != nil ? "params.count" : "params.size"
         let source = sources.firstGiven { $0.positions[field] != nil ? $0 : nil }?.source ?? sources[0]
-        return [source.error(field, "\(items) items of up to \(params.size) px a side make \(pixels.formatted()) pixels, "
-                                   + "over the limit of \(limits.jobPixels.formatted()) per job (limits.job_pixels in config/dropforge.yaml); "
+        return [source.error(field, "\(items) items of up to \(params.size) px a side make \(pixels) pixels, "
+                                   + "over the limit of \(limits.jobPixels) per job (limits.job_pixels in config/dropforge.yaml); "
                                    + "make fewer or smaller images")]
     }
 

@@ -131,3 +131,30 @@ final class ParameterExpanderTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(ItemPlan.self, from: data), plan)
     }
 }
+
+extension ParameterExpanderTests {
+    /// The pixel count intake checks against `limits.job_pixels` is the one expansion makes,
+    /// without listing the items.
+    func testTotalPixelsIsWhatExpansionMakes() throws {
+        let cases = [spec(count: 5, ratios: ["1:1", "16:9"]), spec(ratios: ["3:2", "1:1", "9:16"]), spec(count: 1, ratios: ["2:1"]),
+                     spec(count: 7, ratios: ["1:1", "4:3", "1:8"])]
+        for spec in cases {
+            let plans = try ParameterExpander.expand(spec, baseSeed: 1)
+            let total = ParameterExpander.totalPixels(spec)
+            XCTAssertEqual(total.items, plans.count)
+            XCTAssertEqual(total.pixels, plans.map { $0.width * $0.height }.reduce(0, +), "\(spec.aspectRatios) × \(plans.count)")
+        }
+        var huge = spec(count: nil)
+        huge.vars = (0..<40).map { TemplateVariable(name: "v\($0)", values: Array(repeating: "x", count: 1000)) }
+        XCTAssertEqual(ParameterExpander.totalPixels(huge).pixels, Int.max, "saturates instead of overflowing")
+    }
+
+    /// Every problem at once, without making an item.
+    func testProblemsListsEveryUnknownPlaceholder() {
+        let problems = ParameterExpander.problems(spec("{colour} {keyword} ${{Hue}} {style}", vars: [TemplateVariable(name: "color", values: ["red"])]))
+        XCTAssertEqual(problems.map(\.field), ["template", "template", "template"])
+        XCTAssertEqual(problems.map(\.message).map { String($0.prefix(22)) },
+                       ["placeholder {colour} h", "placeholder ${{Hue}} n", "placeholder {style} ha"])
+        XCTAssertEqual(ParameterExpander.problems(spec()), [])
+    }
+}
