@@ -417,7 +417,7 @@ final class CardEndToEndTests: XCTestCase {
             let base = try folder(of: manifest, in: root)
             let error = try root.json(base.appendingPathComponent("error.json"))
             XCTAssertEqual(error["code"] as? String, "input_card_invalid", manifest)
-            XCTAssertEqual(error["stage"] as? String, "parameters", manifest)
+            XCTAssertEqual(error["stage"] as? String, "intake", manifest)  // read at intake since issue 17
             let message = error["message"] as? String ?? ""
             XCTAssertTrue(message.contains(file), "\(manifest): \(message)")
             if manifest == "truncated.yaml" { XCTAssertTrue(message.contains("truncated"), message) }

@@ -100,7 +100,8 @@ final class ReviewQueueTests: XCTestCase {
         XCTAssertEqual(sidecar.status, .approved)
         XCTAssertEqual(sidecar.file, "images/0001.png")
         let csv = try String(contentsOf: results.appendingPathComponent("items.csv"), encoding: .utf8)
-        XCTAssertTrue(csv.contains("1,approved,images/0001.png"), csv)
+        let first = try XCTUnwrap(csv.components(separatedBy: "\r\n").first { $0.hasPrefix("1,") })
+        XCTAssertTrue(first.hasPrefix("1,\(mixed),approved,") && first.contains(",outbox/results/\(mixed)/images/0001.png,"), csv)
         let report = try String(contentsOf: results.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(report.contains("images/0001.png"))
 
