@@ -21,6 +21,10 @@ final class CommandUsageTests: XCTestCase {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // A watch that wrongly starts would never end: stop it, and let the assertions fail.
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
