@@ -309,8 +309,6 @@ public struct ReviewQueue: Sendable {
     /// Runs one stage for `item` here and now, on a lease the store never handed out: a review
     /// command redoes the step on the spot instead of queueing it for the engine.
     func runStage(_ stage: Stage, of target: ReviewItem, _ item: ItemRecord, _ now: Date) throws -> StepOutcome {
-        try FileManager.default.createDirectory(at: layout.workFolder(execution: target.execution.id),
-                                                withIntermediateDirectories: true)
         let runner: StageRunner
         switch stage {
         case .generate: runner = GenerateStage(layout: layout, providers: providers)

@@ -20,9 +20,7 @@ public struct GenerateStage: StageRunner {
         let settings = try lease.settings()
         let plan = try lease.plan()
         let (png, pixels) = try Self.render(plan, with: try providers.imageProvider(named: settings.generate.provider))
-        let folder = layout.workFolder(execution: lease.execution.id)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
+        let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).gen.png")
         try FileSystem.writeAtomically(png, to: file)
         // Decode once: the quality check, usually next on this very thread, takes these pixels
         // instead of decoding the file just written (the key ignores the text chunks).
