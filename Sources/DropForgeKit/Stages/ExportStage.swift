@@ -212,14 +212,15 @@ public struct ExportStage: StageRunner {
         try FileSystem.linkOrCopy(layout.resolve(path), to: destination)
     }
 
-    /// The manifest as it was dropped: the claimed file while it exists, else the stored copy.
+    /// The manifest as it was dropped: a copy of the bytes intake parsed, as the store keeps them —
+    /// never a link to the claimed file, which a writer could still change. A manifest too big
+    /// to be stored is copied from its claim file; a refused symlink has no manifest to publish.
     private func copyManifest(of job: JobRecord, to destination: URL) throws {
+        if !job.manifest.isEmpty { return try FileSystem.writeAtomically(job.manifest, to: destination) }
         let claimed = layout.processing.appendingPathComponent(job.claimFile)
-        if FileManager.default.fileExists(atPath: claimed.path) {
-            try FileSystem.linkOrCopy(claimed, to: destination)
-        } else {
-            try FileSystem.writeAtomically(job.manifest, to: destination)
-        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: claimed.path),
+              attributes[.type] as? FileAttributeType == .typeRegular else { return }
+        try FileManager.default.copyItem(at: claimed, to: destination)
     }
 
     private func write<T: Encodable>(_ value: T, to url: URL) throws {
