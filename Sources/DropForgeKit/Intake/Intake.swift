@@ -15,7 +15,9 @@ import DropForgeStore
 /// between rename and admission) is adopted by `adoptOrphans()`.
 public final class Intake: Sendable {
     private let layout: RootLayout
-    private let config: DropforgeConfig
+    /// The config manifests are resolved against; replaced when `watch` reloads it.
+    private let current: Mutex<DropforgeConfig>
+    private var config: DropforgeConfig { current.withLock { $0 } }
     private let store: IntakeStore
     private let log: EventLog
     private let scanner: InboxScanner
@@ -24,12 +26,18 @@ public final class Intake: Sendable {
 
     public init(layout: RootLayout, config: DropforgeConfig, store: IntakeStore, log: EventLog) {
         self.layout = layout
-        self.config = config
+        current = Mutex(config)
         self.store = store
         self.log = log
         scanner = InboxScanner(inbox: layout.inbox)
         tracker = Mutex(SettleTracker(settle: TimeInterval(config.settleMs) / 1000))
         ClaimHold.ignoreLeaseBreaks
+    }
+
+    /// Manifests claimed from now on are resolved against `config` (providers, limits, defaults).
+    /// `settle_ms` stays as it was at start.
+    public func update(config: DropforgeConfig) {
+        current.withLock { $0 = config }
     }
 
     /// Files seen but not settled yet (still being written, as far as we can tell).
