@@ -86,7 +86,7 @@ public final class Watch: @unchecked Sendable {
 
     /// One `watch` per root: a second one would only compete for the same inotify events.
     private func acquireWatchLock() throws {
-        let path = runtime.layout.state.appendingPathComponent("watch.lock").path
+        let path = runtime.layout.watchLock.path
         do {
             watchLock = try LockFile(path: path, wait: false)
         } catch {
