@@ -176,16 +176,18 @@ public struct ReviewQueue: Sendable {
             // The image may have been fixed by hand in review/: its hash is taken afresh.
             if let pixels = try? PNGCodec.decode(Data(contentsOf: reviewFile(target)), limits: config.limits.pngLimits).image {
                 item.dhash = Int64(bitPattern: ImageAnalysis.differenceHash(pixels))
+                item.colorHash = Int64(bitPattern: ImageAnalysis.colorSignature(pixels))
             }
             if regenerate {
                 var plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
                 plan.seed = seed ?? UInt32.random(in: 0...UInt32.max)
                 item.plan = try JSONCoding.encode(plan)
-                guard case .generated(let path, let dhash) = try runStage(.generate, of: target, item, now) else {
+                guard case .generated(let path, let dhash, let colorHash) = try runStage(.generate, of: target, item, now) else {
                     throw StepError.permanent(.generateFailed, "the generate stage made no image")
                 }
                 item.imagePath = path
                 item.dhash = dhash
+                item.colorHash = colorHash
                 item.metadata = nil
             }
             guard case .checked(let passed, let reason, let checks) = try runStage(.quality, of: target, item, now) else {
