@@ -18,8 +18,10 @@ import DropForgeStore
 /// - retry: QC again on the same image, or on a new one (`regenerate`); a pass publishes it
 ///   like an approval, a failure leaves it in review with the new verdict.
 ///
-/// Review commands take a lock beside the store, so two of them never rewrite one `job.json`
-/// at once. Outbox files change first and the store records the decision after, the order the
+/// A command decides a batch: every item is prepared first, then each execution's items reach
+/// the outbox together, so its `job.json`, lists, report and sheet are replaced once, and only
+/// the decided items' files are read (see `ReviewQueue+Outbox`). Review commands take a lock
+/// beside the store, so two of them never rewrite one `job.json` at once. Outbox files change first and the store records the decision after, the order the
 /// export stage follows: downstream tools, which read the outbox, never see a half-made change.
 public struct ReviewQueue: Sendable {
     /// One item waiting in review, as `review list` shows it.
