@@ -36,13 +36,3 @@ struct Drain: ParsableCommand {
         if report.outcome != .allFinished { throw ExitCode(report.outcome.rawValue) }
     }
 }
-
-/// For `make bench`: with `DROPFORGE_COUNTERS_FILE` set, the drain writes what it counted —
-/// the store's write transactions and dropforge's own fsync/syncfs calls — to that file as JSON
-/// when it ends.
-private func writeCounters() {
-    guard let path = ProcessInfo.processInfo.environment["DROPFORGE_COUNTERS_FILE"], !path.isEmpty else { return }
-    let counters = ["write_transactions": SQLiteJobStore.writeTransactions.load(ordering: .relaxed),
-                    "fsyncs": IOCounters.fsyncs]
-    try? JSONSerialization.data(withJSONObject: counters).write(to: URL(fileURLWithPath: path))
-}

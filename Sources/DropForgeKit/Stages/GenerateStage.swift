@@ -25,8 +25,7 @@ public struct GenerateStage: StageRunner {
         // Decode once: the quality check, usually next on this very thread, takes these pixels
         // instead of decoding the file just written (the key ignores the text chunks).
         if let key = PNGPixelKey(png: png) { ImageCache.decodedImages.insert(pixels, for: .init(png: key)) }
-        return .generated(imagePath: layout.relativePath(file),
-                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+        return .generated(imagePath: layout.relativePath(file), pixels: pixels)
     }
 
     /// Renders `plan` with `provider` and adds the generation texts; also the card avatar's path.

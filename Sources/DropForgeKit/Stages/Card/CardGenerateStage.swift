@@ -57,7 +57,6 @@ public struct CardGenerateStage: StageRunner {
         if !usage.isEmpty {
             try FileSystem.writeAtomically(try JSONCoding.encode(usage), to: URL(fileURLWithPath: CardPlan.usagePath(forImage: file.path)))
         }
-        return .generated(imagePath: layout.relativePath(file),
-                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+        return .generated(imagePath: layout.relativePath(file), pixels: pixels)
     }
 }
