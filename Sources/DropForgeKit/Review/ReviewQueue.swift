@@ -372,7 +372,6 @@ public struct ReviewQueue: Sendable {
         }
     }
 
-    /// A lease for running one stage in this process on `item` (never queued in the store).
     /// Runs one stage for `item` here and now, on a lease the store never handed out: a review
     /// command redoes the step on the spot instead of queueing it for the engine.
     func runStage(_ stage: Stage, of target: ReviewItem, _ item: ItemRecord, _ now: Date) throws -> StepOutcome {
