@@ -22,7 +22,8 @@ final class ClaimHold {
         case symlink
         /// Gone: another process claimed it.
         case gone
-        case failed(errno: Int32)
+        /// Cannot be opened (e.g. no read permission).
+        case failed
     }
 
     /// `F_SETLEASE` of <fcntl.h> (`F_LINUX_SPECIFIC_BASE + 0`), hidden from Swift behind _GNU_SOURCE.
@@ -47,7 +48,7 @@ final class ClaimHold {
             case ELOOP: return .symlink
             case ENOENT: return .gone
             case EWOULDBLOCK: return .busy  // another process holds a write lease on it
-            case let code: return .failed(errno: code)
+            default: return .failed
             }
         }
         if fcntl(fd, Self.setLease, F_RDLCK) == 0 { return .held(ClaimHold(fd: fd, leased: true)) }

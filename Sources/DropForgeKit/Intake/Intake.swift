@@ -148,15 +148,14 @@ public final class Intake: Sendable {
         let hold: ClaimHold?
         switch ClaimHold.take(source.path) {
         case .held(let taken): hold = taken
-        case .symlink: hold = nil
+        // A symlink, or a file that cannot be opened (no read permission): claimed all the same,
+        // so that reading the claim file fails and the manifest ends in failures/ saying why.
+        case .symlink, .failed: hold = nil
         case .gone: return nil
         case .busy:
             if let file = scanner.file(named: name) {
                 tracker.withLock { $0.postpone(file, now: Date().timeIntervalSince1970) }
             }
-            return nil
-        case .failed(let code):
-            log.record(.error, job: "intake", event: "claim_failed", message: "cannot open \(name): \(String(cString: strerror(code)))")
             return nil
         }
         let claimFile = "\(Self.newUID())~\(name)"
