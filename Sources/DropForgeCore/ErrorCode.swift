@@ -20,6 +20,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let configInvalid = ErrorCode("config_invalid")
     /// the claimed manifest cannot be read back.
     public static let manifestUnreadable = ErrorCode("manifest_unreadable")
+    /// the dropped file is a symbolic link; only regular files are taken.
+    public static let manifestSymlink = ErrorCode("manifest_symlink")
     /// its id already produced a job that did not fail.
     public static let duplicate = ErrorCode("duplicate")
     /// the template cannot be filled.
@@ -117,6 +119,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
         .profileInvalid,
         .configInvalid,
         .manifestUnreadable,
+        .manifestSymlink,
         .duplicate,
         .parametersInvalid,
         .inputCardInvalid,

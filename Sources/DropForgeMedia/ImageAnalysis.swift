@@ -1,6 +1,6 @@
 /// Cheap image statistics behind the QC checks `blank` (near-uniform image:
-/// low luminance standard deviation) and `duplicate` (perceptual hashes within
-/// a small Hamming distance).
+/// low luminance standard deviation) and `duplicate` (a perceptual hash of the
+/// shape within a small Hamming distance, and a colour signature that agrees).
 public enum ImageAnalysis {
     /// Mean and population standard deviation of Rec. 601 luma (0...255) over
     /// all pixels; alpha is ignored. An empty image gives (0, 0).
@@ -82,6 +82,50 @@ public enum ImageAnalysis {
             }
         }
         return hash
+    }
+
+    /// Colour signature: the mean red, green and blue of each quadrant of the image
+    /// (top-left, top-right, bottom-left, bottom-right), 5 bits a channel (steps of ~8 of 255),
+    /// packed in the low 60 bits, quadrant by quadrant, red first. The difference hash sees only
+    /// luminance gradients, so a dark-blue and a yellow picture of the same shape hash alike;
+    /// this is what tells them apart. Quadrants rather than one mean, so a picture whose colours
+    /// are swapped between sky and ground does not match either.
+    public static func colorSignature(_ image: RGBAImage) -> UInt64 {
+        guard image.width > 0, image.height > 0 else { return 0 }
+        var sums = [Int](repeating: 0, count: 12)
+        var counts = [Int](repeating: 0, count: 4)
+        let halfWidth = max(1, image.width / 2), halfHeight = max(1, image.height / 2)
+        image.pixels.withUnsafeBufferPointer { p in
+            var i = 0
+            for y in 0..<image.height {
+                let row = min(1, y / halfHeight) * 2
+                for x in 0..<image.width {
+                    let quadrant = row + min(1, x / halfWidth)
+                    sums[quadrant * 3] += Int(p[i])
+                    sums[quadrant * 3 + 1] += Int(p[i + 1])
+                    sums[quadrant * 3 + 2] += Int(p[i + 2])
+                    counts[quadrant] += 1
+                    i += 4
+                }
+            }
+        }
+        var signature: UInt64 = 0
+        for channel in 0..<12 {
+            let count = max(1, counts[channel / 3])
+            let mean = (sums[channel] + count / 2) / count
+            signature = signature << 5 | UInt64(mean >> 3)
+        }
+        return signature
+    }
+
+    /// How far apart two colour signatures are: the largest difference of one quadrant's one
+    /// channel, in 5-bit steps (0...31). A re-encode or a small edit moves a mean by a step at
+    /// most; another colour moves it by many.
+    public static func colorDistance(_ a: UInt64, _ b: UInt64) -> Int {
+        (0..<12).map { field in
+            let shift = UInt64(field * 5)
+            return abs(Int((a >> shift) & 31) - Int((b >> shift) & 31))
+        }.max() ?? 0
     }
 
     /// Number of differing bits.

@@ -149,6 +149,9 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     /// The newest image under `.dropforge/work/`, relative to the root.
     public var imagePath: String?
     public var dhash: Int64?
+    /// `ImageAnalysis.colorSignature` of the image: the duplicate check needs shape (`dhash`)
+    /// and colour to agree. Nil for items generated before it was stored: shape alone decides.
+    public var colorHash: Int64?
     public var qcStatus: QCStatus?
     public var qcReason: String?
     /// JSON of `[QualityCheckResult]`.
@@ -161,7 +164,7 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
 
     enum CodingKeys: String, CodingKey {
         case id, executionID = "execution_id", index = "idx", plan, status, nextStage = "next_stage"
-        case imagePath = "image_path", dhash, qcStatus = "qc_status", qcReason = "qc_reason"
+        case imagePath = "image_path", dhash, colorHash = "color_hash", qcStatus = "qc_status", qcReason = "qc_reason"
         case qcChecks = "qc_checks", metadata, attempts, lastError = "last_error", updatedAt = "updated_at"
     }
 
@@ -175,6 +178,7 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         public static let nextStage = Column(CodingKeys.nextStage)
         public static let imagePath = Column(CodingKeys.imagePath)
         public static let dhash = Column(CodingKeys.dhash)
+        public static let colorHash = Column(CodingKeys.colorHash)
         public static let qcStatus = Column(CodingKeys.qcStatus)
         public static let qcReason = Column(CodingKeys.qcReason)
         public static let qcChecks = Column(CodingKeys.qcChecks)
@@ -184,7 +188,7 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         public static let updatedAt = Column(CodingKeys.updatedAt)
     }
 
-    package init(id: Int64? = nil, executionID: String, index: Int, plan: Data, status: ItemStatus, nextStage: Stage? = nil, imagePath: String? = nil, dhash: Int64? = nil, qcStatus: QCStatus? = nil, qcReason: String? = nil, qcChecks: Data? = nil, metadata: Data? = nil, attempts: Int, lastError: String? = nil, updatedAt: Date) {
+    package init(id: Int64? = nil, executionID: String, index: Int, plan: Data, status: ItemStatus, nextStage: Stage? = nil, imagePath: String? = nil, dhash: Int64? = nil, colorHash: Int64? = nil, qcStatus: QCStatus? = nil, qcReason: String? = nil, qcChecks: Data? = nil, metadata: Data? = nil, attempts: Int, lastError: String? = nil, updatedAt: Date) {
         self.id = id
         self.executionID = executionID
         self.index = index
@@ -193,6 +197,7 @@ public struct ItemRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         self.nextStage = nextStage
         self.imagePath = imagePath
         self.dhash = dhash
+        self.colorHash = colorHash
         self.qcStatus = qcStatus
         self.qcReason = qcReason
         self.qcChecks = qcChecks

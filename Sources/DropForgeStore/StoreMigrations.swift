@@ -103,6 +103,13 @@ enum StoreMigrations {
             // and every closed step paid for keeping it (issue 13).
             try db.drop(index: "steps_finished")
         }
+        migrator.registerMigration("v4-color-signature") { db in
+            // The duplicate check compares colour as well as shape (issue 17); rows made before
+            // keep NULL and are compared by shape alone.
+            try db.alter(table: "items") { t in
+                t.add(column: "color_hash", .integer)
+            }
+        }
         return migrator
     }
 }

@@ -3,6 +3,7 @@ import DropForgeKit
 import Foundation
 import Logging
 import DropForgeCore
+import DropForgeMedia
 import DropForgeStore
 
 /// Exit code 2: a usage or config error (DESIGN §2).
@@ -149,4 +150,15 @@ func cannotWrite(_ file: URL, _ error: Error) -> String {
             ? FileSystem.explain(Int32((error as NSError).code)) : error.localizedDescription
     }
     return "error: cannot write \(file.path): \(reason)"
+}
+
+/// With `DROPFORGE_COUNTERS_FILE` set, `drain` and the review decisions write what they counted
+/// to that file as JSON when they end: the store's write transactions, dropforge's own
+/// fsync/syncfs calls, and the PNG decodes and encodes. `make bench` reports transactions per job
+/// from it; the review tests check that a decision decodes only what it changes.
+func writeCounters() {
+    guard let path = ProcessInfo.processInfo.environment["DROPFORGE_COUNTERS_FILE"], !path.isEmpty else { return }
+    let counters = ["write_transactions": SQLiteJobStore.writeTransactions.load(ordering: .relaxed),
+                    "fsyncs": IOCounters.fsyncs, "png_decodes": PNGCodec.decodeCount, "png_encodes": PNGCodec.encodeCount]
+    try? JSONSerialization.data(withJSONObject: counters).write(to: URL(fileURLWithPath: path))
 }

@@ -8,9 +8,7 @@ struct Drain: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Process everything in the inbox now, then exit.",
         discussion: prose("""
-            Rescans inbox/ once, claims every manifest, runs until all those jobs (and any left
-            unfinished by an earlier run) are published, and exits. Safe to run from cron beside a
-            running `watch`.
+            Rescans inbox/ once, claims every manifest, runs until all those jobs (and any left unfinished by an earlier run) are published, and exits. Safe to run from cron beside a running `watch`: then the unfinished jobs are the watch's, and the drain waits only for the jobs it claimed itself (--all waits for every one).
 
             On a terminal it shows a progress bar (items done of total, rate, time left) and only
             warnings; elsewhere (cron, a pipe) it prints plain log lines. --verbose shows every event.
@@ -26,22 +24,15 @@ struct Drain: ParsableCommand {
     @Flag(help: "Log every event, not only the important ones.")
     var verbose = false
 
+    @Flag(help: "Beside a running `watch`, also wait for the unfinished jobs it is working on.")
+    var all = false
+
     func run() throws {
         let bar = standardErrorIsTerminal && !verbose
         let runtime = try openRuntime(options.layout, verbose: verbose, quiet: bar)
-        let report = try drainShowingProgress(runtime, timeout: timeout, bar: bar) { try $0.run() }
+        let report = try drainShowingProgress(runtime, timeout: timeout, bar: bar) { try $0.run(waitingForAll: all) }
         writeCounters()
         print("drained: \(report.completed) completed, \(report.failed) failed" + (report.unfinished > 0 ? ", \(report.unfinished) unfinished" : ""))
         if report.outcome != .allFinished { throw ExitCode(report.outcome.rawValue) }
     }
-}
-
-/// For `make bench`: with `DROPFORGE_COUNTERS_FILE` set, the drain writes what it counted —
-/// the store's write transactions and dropforge's own fsync/syncfs calls — to that file as JSON
-/// when it ends.
-private func writeCounters() {
-    guard let path = ProcessInfo.processInfo.environment["DROPFORGE_COUNTERS_FILE"], !path.isEmpty else { return }
-    let counters = ["write_transactions": SQLiteJobStore.writeTransactions.load(ordering: .relaxed),
-                    "fsyncs": IOCounters.fsyncs]
-    try? JSONSerialization.data(withJSONObject: counters).write(to: URL(fileURLWithPath: path))
 }

@@ -21,6 +21,10 @@ struct Review: ParsableCommand {
             retry: runs the quality checks again; --regenerate makes a new image first (new seed). \
             A pass is published like an approval; a failure stays in review with the new verdict.
 
+            Several items may be given to one command: they are decided together, and each job's \
+            job.json, item lists, report and contact sheet are replaced once for all of them (only the \
+            decided items' images are read). A refused item is reported and the others are still decided.
+
             Examples:
               dropforge review list
               dropforge review approve cozy-cats-7f3k2q/0003
@@ -47,21 +51,22 @@ private func openReviewQueue(_ layout: RootLayout) throws -> ReviewQueue {
     return ReviewQueue(layout: layout, config: config, store: store)
 }
 
-/// Runs `decide` on each item in turn; a refusal or failure is reported and the exit code is 1,
-/// but the other items are still decided.
-private func decideEach(_ items: [String], json: Bool, _ decide: (String) throws -> ReviewQueue.Outcome) throws {
+/// Prints what a batch decided, item by item in the order given; a refusal or failure is
+/// reported and the exit code is 1, but the other items were still decided.
+private func report(_ decisions: [ReviewQueue.Decision], json: Bool) throws {
+    writeCounters()
     var outcomes: [ReviewQueue.Outcome] = []
     var failed = false
-    for item in items {
-        do {
-            let outcome = try decide(item)
+    for decision in decisions {
+        switch decision.result {
+        case .success(let outcome):
             outcomes.append(outcome)
             if !json { print(describe(outcome)) }
-        } catch let refusal as ReviewRefusal {
+        case .failure(let refusal as ReviewRefusal):
             printError("error: \(refusal)")
             failed = true
-        } catch {
-            printError("error: \(item): \(error)")
+        case .failure(let error):
+            printError("error: \(decision.reference): \(error)")
             failed = true
         }
     }
@@ -135,7 +140,7 @@ extension Review {
 
         func run() throws {
             let queue = try openReviewQueue(options.layout)
-            try decideEach(items, json: json) { try queue.approve($0) }
+            try report(try queue.approve(items), json: json)
         }
     }
 
@@ -159,7 +164,7 @@ extension Review {
 
         func run() throws {
             let queue = try openReviewQueue(options.layout)
-            try decideEach(items, json: json) { try queue.dismiss($0) }
+            try report(try queue.dismiss(items), json: json)
         }
     }
 
@@ -196,7 +201,7 @@ extension Review {
 
         func run() throws {
             let queue = try openReviewQueue(options.layout)
-            try decideEach(items, json: json) { try queue.retry($0, regenerate: regenerate, seed: seed) }
+            try report(try queue.retry(items, regenerate: regenerate, seed: seed), json: json)
         }
     }
 }

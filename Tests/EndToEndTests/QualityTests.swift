@@ -70,4 +70,34 @@ final class QualityTests: XCTestCase {
         let reason = (items[1]["qc"] as? [String: Any])?["reason"] as? String ?? ""
         XCTAssertTrue(reason.contains("duplicate") && reason.contains("0001"), reason)
     }
+
+    /// Issue 17: the luminance hash alone made colour variants "duplicates". On the procedural
+    /// renderer, `a {keyword} mountain` over dark blue and yellow made item 0050 (yellow) a
+    /// "duplicate" of 0019 (dark blue) at hash distance 4; now a duplicate needs the colours to
+    /// agree too, so only same-keyword items are ever rejected as duplicates of each other.
+    func testColourVariantsAreNotDuplicates() throws {
+        let root = try TestRoot()
+        try root.drop("mountains.yaml", imagesManifest(
+            name: "mountains", count: 80, size: 64, seed: 3, prompt: "a {keyword} mountain", keywords: ["dark blue", "yellow"],
+            extra: "quality: {checks: [decode, duplicate]}"))
+        XCTAssertEqual(try root.run(["drain"]).status, 0)
+        let job = try XCTUnwrap(root.results.first)
+        let summary = try root.json(root.layout.results.appendingPathComponent(job).appendingPathComponent("job.json"))
+        let items = try XCTUnwrap(summary["items"] as? [[String: Any]])
+        XCTAssertEqual(items.count, 80)
+        XCTAssertEqual(items[49]["status"] as? String, "approved", "yellow 0050 is not a duplicate of dark-blue 0019")
+        var duplicates = 0
+        for item in items where item["status"] as? String == "rejected" {
+            let reason = (item["qc"] as? [String: Any])?["reason"] as? String ?? ""
+            let number = try XCTUnwrap(item["item"] as? Int)
+            let match = try XCTUnwrap(reason.range(of: #"looks like item (\d{4})"#, options: .regularExpression), reason)
+            let other = try XCTUnwrap(Int(reason[match].suffix(4)))
+            XCTAssertEqual(number % 2, other % 2, "\(number) and \(other) have different keywords: \(reason)")
+            XCTAssertTrue(reason.contains("colour distance"), reason)
+            duplicates += 1
+        }
+        // Same-colour near-copies are still caught: 0080 (yellow) looks like 0066 (yellow).
+        XCTAssertGreaterThan(duplicates, 0)
+        XCTAssertEqual(items[79]["status"] as? String, "rejected")
+    }
 }

@@ -18,9 +18,10 @@ public struct InboxScanner: Sendable {
     }
 
     /// The candidate files, oldest first (by mtime, then name), so earlier drops are taken
-    /// first. Only regular files count: directories, symlinks to directories, dangling
-    /// symlinks and special files are skipped; a symlink to a regular file counts (it is
-    /// claimed by renaming the link). Files that vanish while listing are skipped.
+    /// first. Regular files count, and so does every symbolic link (to a file or not): it is
+    /// claimed by renaming the link and then refused (`manifest_symlink`), so that it ends in
+    /// `failures/` with a reason instead of waiting in the inbox unexplained. Directories and
+    /// special files are skipped, and files that vanish while listing.
     /// - Throws: ``IntakeError`` when the folder cannot be opened or read.
     public func candidates() throws -> [InboxFile] {
         let path = inbox.path
@@ -49,8 +50,8 @@ public struct InboxScanner: Sendable {
         return files
     }
 
-    /// The current size and mtime of one candidate, or nil when it is gone, is not a
-    /// regular file or is not a manifest name. For following up a `.written` event.
+    /// The current size and mtime of one candidate, or nil when it is gone, is neither a
+    /// regular file nor a symlink, or is not a manifest name. For following up a `.written` event.
     public func file(named name: String) -> InboxFile? {
         guard ManifestFileFilter.isCandidate(name) else { return nil }
         return Self.stat(dirFD: AT_FDCWD, name: inbox.appendingPathComponent(name).path, reportedName: name)
@@ -58,8 +59,8 @@ public struct InboxScanner: Sendable {
 
     private static func stat(dirFD: Int32, name: String, reportedName: String? = nil) -> InboxFile? {
         var info = Glibc.stat()
-        guard fstatat(dirFD, name, &info, 0) == 0,   // follow symlinks: the target must be a file
-              info.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard fstatat(dirFD, name, &info, AT_SYMLINK_NOFOLLOW) == 0,  // the link itself, never its target
+              [S_IFREG, S_IFLNK].contains(info.st_mode & S_IFMT) else { return nil }
         let modified = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1_000_000_000
         return InboxFile(name: reportedName ?? name, size: Int64(info.st_size), modified: modified)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import DropForgeCore
 #if canImport(Glibc)
 import Glibc
 import DropForgeStore
@@ -14,7 +15,9 @@ import DropForgeStore
 /// between rename and admission) is adopted by `adoptOrphans()`.
 public final class Intake: Sendable {
     private let layout: RootLayout
-    private let config: DropforgeConfig
+    /// The config manifests are resolved against; replaced when `watch` reloads it.
+    private let current: Mutex<DropforgeConfig>
+    private var config: DropforgeConfig { current.withLock { $0 } }
     private let store: IntakeStore
     private let log: EventLog
     private let scanner: InboxScanner
@@ -23,11 +26,18 @@ public final class Intake: Sendable {
 
     public init(layout: RootLayout, config: DropforgeConfig, store: IntakeStore, log: EventLog) {
         self.layout = layout
-        self.config = config
+        current = Mutex(config)
         self.store = store
         self.log = log
         scanner = InboxScanner(inbox: layout.inbox)
         tracker = Mutex(SettleTracker(settle: TimeInterval(config.settleMs) / 1000))
+        ClaimHold.ignoreLeaseBreaks
+    }
+
+    /// Manifests claimed from now on are resolved against `config` (providers, limits, defaults).
+    /// `settle_ms` stays as it was at start.
+    public func update(config: DropforgeConfig) {
+        current.withLock { $0 = config }
     }
 
     /// Files seen but not settled yet (still being written, as far as we can tell).
@@ -82,29 +92,29 @@ public final class Intake: Sendable {
     /// fixed cost is gone, and a bigger batch only holds the engine's writes back longer.
     static let batchSize = 64
 
-    /// Claim files gathered for one admission transaction. The first batch of a scan is one
+    /// Claims gathered for one admission transaction. The first batch of a scan is one
     /// file, so the engine starts on it at once; each next one is twice as big, up to
     /// ``batchSize``.
     private struct Batch {
-        var files: [String] = []
+        var claims: [Claim] = []
         var limit = 1
 
-        /// Adds a claim file; the full batch when it is time to admit it.
-        mutating func add(_ file: String) -> [String]? {
-            files.append(file)
-            guard files.count >= limit else { return nil }
+        /// Adds a claim; the full batch when it is time to admit it.
+        mutating func add(_ claim: Claim) -> [Claim]? {
+            claims.append(claim)
+            guard claims.count >= limit else { return nil }
             defer {
-                files.removeAll(keepingCapacity: true)
+                claims.removeAll(keepingCapacity: true)
                 limit = min(limit * 2, Intake.batchSize)
             }
-            return files
+            return claims
         }
     }
 
     /// Claims one inbox file by rename and admits it. `nil` when another process took it first.
     public func claim(_ name: String) -> String? {
-        guard let claimFile = rename(name) else { return nil }
-        return admit(claimFiles: [claimFile]).first
+        guard let claim = take(name) else { return nil }
+        return admit([claim]).first
     }
 
     /// Claims each file by rename, one by one (the rename is the arbiter between processes),
@@ -115,19 +125,40 @@ public final class Intake: Sendable {
         var admitted: [String] = []
         var batch = Batch()
         for name in names {
-            guard let claimFile = rename(name) else { continue }
-            if let full = batch.add(claimFile) { admitted += admit(claimFiles: full) }
+            guard let claim = take(name) else { continue }
+            if let full = batch.add(claim) { admitted += admit(full) }
         }
-        if !batch.files.isEmpty { admitted += admit(claimFiles: batch.files) }
+        if !batch.claims.isEmpty { admitted += admit(batch.claims) }
         return admitted
     }
 
-    /// Moves `inbox/<name>` to `inbox/.processing/<uid>~<name>`; the claim file's name, or nil
-    /// when the file is gone (another process took it: normal) or cannot be moved (logged).
-    private func rename(_ name: String) -> String? {
+    /// A manifest renamed into `inbox/.processing/`, with the bytes read while it was held
+    /// (nil when they are read from the claim file: an adopted orphan, or a symlink to refuse).
+    struct Claim {
+        var file: String
+        var bytes: Result<Data, any Error>?
+    }
+
+    /// Moves `inbox/<name>` to `inbox/.processing/<uid>~<name>` under a ``ClaimHold`` and reads
+    /// it before the hold ends. Nil when the file is gone (another process took it: normal), is
+    /// still open for writing (it is looked at again later) or cannot be moved (logged).
+    private func take(_ name: String) -> Claim? {
         tracker.withLock { $0.forget(name) }
-        let claimFile = "\(Self.newUID())~\(name)"
         let source = layout.inbox.appendingPathComponent(name, isDirectory: false)  // no stat to ask
+        let hold: ClaimHold?
+        switch ClaimHold.take(source.path) {
+        case .held(let taken): hold = taken
+        // A symlink, or a file that cannot be opened (no read permission): claimed all the same,
+        // so that reading the claim file fails and the manifest ends in failures/ saying why.
+        case .symlink, .failed: hold = nil
+        case .gone: return nil
+        case .busy:
+            if let file = scanner.file(named: name) {
+                tracker.withLock { $0.postpone(file, now: Date().timeIntervalSince1970) }
+            }
+            return nil
+        }
+        let claimFile = "\(Self.newUID())~\(name)"
         let target = layout.processing.appendingPathComponent(claimFile, isDirectory: false)
         guard Glibc.rename(source.path, target.path) == 0 else {
             if errno != ENOENT {
@@ -136,7 +167,7 @@ public final class Intake: Sendable {
             }
             return nil
         }
-        return claimFile
+        return Claim(file: claimFile, bytes: hold.map { hold in Result { try hold.read(limit: config.limits.manifestBytes) } })
     }
 
     /// Admits every claimed file the store does not know (crash between rename and admission),
@@ -151,9 +182,9 @@ public final class Intake: Sendable {
                 if job.status.isFinished { unlink(layout.processing.appendingPathComponent(name).path) }
                 continue
             }
-            if let full = batch.add(name) { adopted += admit(claimFiles: full) }
+            if let full = batch.add(Claim(file: name, bytes: nil)) { adopted += admit(full) }
         }
-        if !batch.files.isEmpty { adopted += admit(claimFiles: batch.files) }
+        if !batch.claims.isEmpty { adopted += admit(batch.claims) }
         return adopted
     }
 
@@ -161,10 +192,10 @@ public final class Intake: Sendable {
     /// transaction — each job with its execution, first step and its `claimed`, `rejected` or
     /// `duplicate` event — then writes those events' log lines. Returns the admitted job ids
     /// (not those another process adopted first).
-    func admit(claimFiles: [String]) -> [String] {
+    func admit(_ claims: [Claim]) -> [String] {
         let now = Date()
-        let admissions = claimFiles.map { claimFile -> (ClaimedManifest, Admission) in
-            let claimed = read(claimFile: claimFile, now: now)
+        let admissions = claims.map { claim -> (ClaimedManifest, Admission) in
+            let claimed = read(claim, now: now)
             return (claimed, admission(for: claimed, now: now))
         }
         let results: [Result<AdmissionResult, any Error>]
@@ -206,12 +237,14 @@ public final class Intake: Sendable {
         var stem: String { (originalName as NSString).deletingPathExtension }
     }
 
-    func read(claimFile: String, now: Date) -> ClaimedManifest {
+    func read(_ claim: Claim, now: Date) -> ClaimedManifest {
+        let claimFile = claim.file
         let originalName = String(claimFile.split(separator: "~", maxSplits: 1).last ?? Substring(claimFile))
         var claimed = ClaimedManifest(claimFile: claimFile, originalName: originalName,
                                       uid: String(claimFile.prefix(while: { $0 != "~" })), data: Data())
         do {
-            claimed.data = try Self.read(layout.processing.appendingPathComponent(claimFile, isDirectory: false), limit: config.limits.manifestBytes)
+            claimed.data = try claim.bytes?.get()
+                ?? Self.read(layout.processing.appendingPathComponent(claimFile, isDirectory: false), limit: config.limits.manifestBytes)
             claimed.settings = try ManifestResolver(layout: layout, config: config)
                 .resolve(data: claimed.data, fileName: originalName)
         } catch let problems as ManifestProblems {
@@ -260,10 +293,24 @@ public final class Intake: Sendable {
     }
 
     /// Reads at most `limit + 1` bytes: enough to tell an oversized manifest without loading it.
+    /// A symbolic link is refused, not followed: what is published as the manifest must be the
+    /// bytes that were parsed, and a link could lead anywhere the daemon may read.
     static func read(_ url: URL, limit: Int) throws -> Data {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        return try handle.read(upToCount: limit + 1) ?? Data()
+        let fd = open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ELOOP { throw symlinkRefusal(url) }
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+        }
+        defer { close(fd) }
+        return try ClaimHold.read(fd: fd, limit: limit)
+    }
+
+    static func symlinkRefusal(_ url: URL) -> ManifestError {
+        let name = String(url.lastPathComponent.split(separator: "~", maxSplits: 1).last ?? "")
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)).map { " (to \($0))" } ?? ""
+        return ManifestError(file: name, message: "is a symbolic link\(target); dropforge takes only regular files — copy the file into the inbox instead",
+                             code: ErrorCode.manifestSymlink.rawValue)
     }
 
     /// A short unique id for the job's folder name: 6 characters of [a-z0-9].

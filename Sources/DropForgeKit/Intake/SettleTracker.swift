@@ -16,6 +16,8 @@ public struct SettleTracker: Sendable {
         var size: Int64
         var modified: Double
         var since: Double
+        /// Not taken before this time, settled or not (a file still open for writing).
+        var notBefore: Double = 0
     }
     private var seen: [String: Seen] = [:]
 
@@ -27,6 +29,9 @@ public struct SettleTracker: Sendable {
     /// taken now. A settled file is no longer tracked (the caller takes it); if it is seen
     /// again later it is judged afresh.
     public mutating func observe(_ file: InboxFile, now: Double) -> Bool {
+        if let previous = seen[file.name], now < previous.notBefore {
+            return false
+        }
         if settle == 0 {                             // settling disabled
             seen[file.name] = nil
             return true
@@ -49,6 +54,16 @@ public struct SettleTracker: Sendable {
         return false
     }
 
+    /// Seconds a file found open for writing waits before it is looked at again (at least).
+    public static let busyRecheck = 0.25
+
+    /// A settled file turned out to be open for writing: it is watched again as if just
+    /// changed, and not taken before `settle` (at least ``busyRecheck``) has passed.
+    public mutating func postpone(_ file: InboxFile, now: Double) {
+        seen[file.name] = Seen(size: file.size, modified: file.modified, since: now,
+                               notBefore: now + max(settle, Self.busyRecheck))
+    }
+
     /// Stops tracking a file (claimed by someone, or gone).
     public mutating func forget(_ name: String) {
         seen[name] = nil
@@ -67,7 +82,7 @@ public struct SettleTracker: Sendable {
     /// does not change, never earlier than `now`; nil when nothing is waiting. The intake
     /// loop sleeps until then and re-observes the waiting files.
     public func nextCheck(now: Double) -> Double? {
-        let earliest = seen.values.map { min($0.since, $0.modified) + settle }.min()
+        let earliest = seen.values.map { max(min($0.since, $0.modified) + settle, $0.notBefore) }.min()
         return earliest.map { max($0, now) }
     }
 

@@ -100,12 +100,34 @@ public enum ContactSheet {
         guard !cells.isEmpty else { throw PNGError("a contact sheet needs at least one image") }
         let grid = gridSize(count: cells.count)
         var sheet = RGBAImage(width: grid.width, height: grid.height, fill: sheetBackground)
-        for (index, cell) in cells.enumerated() {
+        draw(cells, cells.indices, on: &sheet, grid: grid, limits: limits, cache: cache)
+        return try PNGCodec.encode(sheet, encoding: .fast)
+    }
+
+    /// The sheet of `cells` made from `previous` — the sheet as it was, for the same number of
+    /// cells — by drawing again only the cells whose item number is in `changed`: what `render`
+    /// gives, byte for byte (a cell is drawn over its whole square, so nothing of its old picture
+    /// or mark survives), decoding the changed cells' images and the old sheet instead of every
+    /// image. That is what keeps a review decision on a large job from reading all its images.
+    /// Nil when `previous` is not a sheet of this grid (unreadable, another count): render it whole.
+    public static func redraw(cells: [Cell], changed: Set<Int>, previous: Data, limits: PNGLimits = .standard,
+                              cache: ImageCache? = Self.cells) throws -> Data? {
+        let grid = gridSize(count: cells.count)
+        guard !cells.isEmpty, var sheet = try? PNGCodec.decode(previous, limits: limits).image,
+              sheet.width == grid.width, sheet.height == grid.height else { return nil }
+        draw(cells, cells.indices.filter { changed.contains(cells[$0].number) }, on: &sheet, grid: grid, limits: limits, cache: cache)
+        return try PNGCodec.encode(sheet, encoding: .fast)
+    }
+
+    /// Draws the cells at `indices` in their places on `sheet`.
+    private static func draw<Indices: Sequence<Int>>(_ cells: [Cell], _ indices: Indices, on sheet: inout RGBAImage, grid: Grid,
+                                                     limits: PNGLimits, cache: ImageCache?) {
+        for index in indices {
+            let cell = cells[index]
             let (x, y) = grid.origin(of: index)
             let image = cell.mark == .failed ? nil : cell.image.flatMap { picture(of: $0, side: grid.cell, limits: limits, cache: cache) }
             draw(cell, picture: image, on: &sheet, at: x, y, grid: grid)
         }
-        return try PNGCodec.encode(sheet, encoding: .fast)
     }
 
     /// The cell picture of the PNG at `url`: from `cache` when its pixels were seen, else decoded.

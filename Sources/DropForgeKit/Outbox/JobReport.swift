@@ -20,24 +20,48 @@ public enum JobReport {
     public static let reportFile = "report.html"
     public static let contactSheetFile = "contact-sheet.png"
 
+    /// What changed since a sheet was drawn: review decisions redraw only their items' cells.
+    public struct SheetChanges: Sendable {
+        /// The sheet as it was (`contact-sheet.png` of the folder, or of the one it replaces).
+        public var previous: URL
+        /// Item numbers whose cells change.
+        public var items: Set<Int>
+
+        public init(previous: URL, items: Set<Int>) {
+            self.previous = previous
+            self.items = items
+        }
+    }
+
     /// Writes `report.html` (when `html`) and `contact-sheet.png` (when `contactSheet`, for image
     /// jobs with at least one image file present; card jobs never get one) into `folder`,
     /// each by temp file + rename. `reviewFolder` is `outbox/review/<execution>/` — nil or missing
-    /// when nothing was rejected. Returns the names written.
+    /// when nothing was rejected. With `changes`, the sheet is the previous one with only those
+    /// items' cells drawn again (the same bytes as a whole render; whole when the previous sheet
+    /// cannot be used). A folder left with no image loses its sheet, as an export would not make
+    /// one. Returns the names written.
     @discardableResult
     public static func write(summary: JobSummary, into folder: URL, reviewFolder: URL?, limits: Limits = Limits(),
-                             html: Bool = true, contactSheet: Bool = true) throws -> [String] {
+                             html: Bool = true, contactSheet: Bool = true, changes: SheetChanges? = nil) throws -> [String] {
         let isCard = summary.kind == JobSettings.Kind.card.rawValue || summary.card != nil
         let sources = summary.items.map { imageSource(of: $0, folder: folder, reviewFolder: reviewFolder) }
         var written: [String] = []
+        let sheet = folder.appendingPathComponent(contactSheetFile)
 
         if contactSheet, !isCard, sources.contains(where: { $0 != nil }) {
             let cells = zip(summary.items, sources).map { item, source in
                 ContactSheet.Cell(number: item.item, image: source?.url, mark: mark(of: item.status))
             }
-            let png = try ContactSheet.render(cells: cells, limits: limits.pngLimits)
-            try FileSystem.writeAtomically(png, to: folder.appendingPathComponent(contactSheetFile))
+            let redrawn = try changes.flatMap { changes in
+                try (try? Data(contentsOf: changes.previous)).flatMap {
+                    try ContactSheet.redraw(cells: cells, changed: changes.items, previous: $0, limits: limits.pngLimits)
+                }
+            }
+            let png = try redrawn ?? ContactSheet.render(cells: cells, limits: limits.pngLimits)
+            try FileSystem.writeAtomically(png, to: sheet)
             written.append(contactSheetFile)
+        } else if changes != nil, exists(sheet) {
+            unlink(sheet.path)
         }
         if html {
             var images: [Int: String] = [:]

@@ -1,5 +1,6 @@
 import Foundation
 import DropForgeStore
+import DropForgeCore
 
 /// `dropforge drain`: rescan the inbox once, claim everything, run until nothing is left, exit
 /// (DESIGN §2). Safe beside a running `watch` or another `drain`: claims and leases keep them
@@ -34,12 +35,16 @@ public struct Drain {
         self.onProgress = onProgress
     }
 
-    /// Drains the inbox and whatever earlier runs left unfinished.
-    public func run() throws -> Report {
+    /// Drains the inbox and whatever earlier runs left unfinished. Beside a running `watch`, the
+    /// unfinished jobs are the watch's to finish: only what this drain claims is waited for
+    /// (its exit code is about its own jobs), unless `waitingForAll`.
+    public func run(waitingForAll: Bool = false) throws -> Report {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         let intake = runtime.intake
         var tracked = Set(intake.adoptOrphans())
-        tracked.formUnion(try runtime.store.unfinishedJobIDs())
+        if waitingForAll || LockFile.isHeld(at: runtime.layout.watchLock.path) != true {
+            tracked.formUnion(try runtime.store.unfinishedJobIDs())
+        }
         runtime.engine.start()
 
         // Intake: one rescan, then wait only for files that are still being written.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 import DropForgeCore
@@ -43,7 +44,9 @@ public final class Engine: @unchecked Sendable {
     private let layout: RootLayout
     private let owner: OwnerIdentity
     private let log: EventLog
-    private let runners: [Stage: StageRunner]
+    /// The stage runners, replaced whole when the config is reloaded (``replaceRunners(_:)``);
+    /// a step already running keeps the runner it started with.
+    private let runners: Mutex<[Stage: StageRunner]>
     private let options: Options
 
     private let lock = NSCondition()
@@ -66,8 +69,22 @@ public final class Engine: @unchecked Sendable {
         self.layout = layout
         self.owner = owner
         self.log = log
-        self.runners = Dictionary(uniqueKeysWithValues: runners.map { ($0.stage, $0) })
+        self.runners = Mutex(Self.byStage(runners))
         self.options = options
+    }
+
+    private static func byStage(_ runners: [StageRunner]) -> [Stage: StageRunner] {
+        Dictionary(uniqueKeysWithValues: runners.map { ($0.stage, $0) })
+    }
+
+    /// Steps claimed from now on run with these runners (a reloaded config's providers, limits
+    /// and prices). Stages without a runner at start have no workers, so one given now is unused.
+    public func replaceRunners(_ replacements: [StageRunner]) {
+        runners.withLock { $0.merge(Self.byStage(replacements)) { _, new in new } }
+    }
+
+    private func runner(_ stage: Stage) -> StageRunner? {
+        runners.withLock { $0[stage] }
     }
 
     /// Steps this process is running right now.
@@ -76,11 +93,11 @@ public final class Engine: @unchecked Sendable {
     public func start() {
         reapDeadOwners()
         for stage in Stage.allCases {
-            guard let runner = runners[stage] else { continue }
+            guard runner(stage) != nil else { continue }
             for number in 0..<max(1, options.workers[stage] ?? 1) {
                 spawn(name: "\(stage.rawValue)-\(number)") { [self] in
                     Self.yieldToIntake()
-                    workerLoop(runner)
+                    workerLoop(stage)
                 }
             }
         }
@@ -136,8 +153,7 @@ public final class Engine: @unchecked Sendable {
 
     private var isStopping: Bool { lock.withLock { stopping } }
 
-    private func workerLoop(_ runner: StageRunner) {
-        let stage = runner.stage
+    private func workerLoop(_ stage: Stage) {
         var idle: TimeInterval = 0.002
         while true {
             // Counted in flight before the claim, so `stop` also waits for a claim in progress.
@@ -152,7 +168,7 @@ public final class Engine: @unchecked Sendable {
             }
             guard let ticket else { return }
             var leases: [StepLease] = []
-            if ticket.claims {
+            if ticket.claims, let runner = runner(stage) {
                 leases = (try? store.claimSteps(stage: stage, owner: owner.id, leaseSeconds: options.leaseSeconds,
                                                 limit: options.batchSize(stage), now: Date())) ?? []
                 if !leases.isEmpty {
@@ -247,7 +263,7 @@ public final class Engine: @unchecked Sendable {
             default: nil
             }
         }.first
-        guard let next, runners[next] != nil else { return nil }
+        guard let next, runner(next) != nil else { return nil }
         let reserved = lock.withLock { () -> Bool in
             guard !stopping, busy[next, default: 0] < options.slots(next) else { return false }
             busy[next, default: 0] += 1
@@ -260,7 +276,7 @@ public final class Engine: @unchecked Sendable {
     /// Returns the carried step and the runner for it; gives the slot back when nothing was carried.
     private func carry(_ completions: [StepCompletion], into stage: Stage) -> (StepLease, StageRunner)? {
         let carried = record(completions, carryOn: CarryOn(stage: stage, owner: owner.id, leaseSeconds: options.leaseSeconds))
-        guard let carried, let runner = runners[carried.step.stage] else {
+        guard let carried, let runner = runner(carried.step.stage) else {
             release(stage)
             return nil
         }

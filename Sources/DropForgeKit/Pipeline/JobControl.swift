@@ -134,7 +134,7 @@ public struct JobControl: Sendable {
         case .metadata: .checked
         default: .pending
         }
-        if stage == .generate { next.imagePath = nil; next.dhash = nil }
+        if stage == .generate { next.imagePath = nil; next.dhash = nil; next.colorHash = nil }
         if stage == .generate || stage == .quality { next.qcStatus = nil; next.qcReason = nil; next.qcChecks = nil }
         next.metadata = nil
         next.attempts = 0

@@ -25,20 +25,7 @@ public final class Runtime: Sendable {
         owner = try OwnerIdentity(layout: layout)
         log = EventLog(store: store, layout: layout, logger: logger)
         intake = Intake(layout: layout, config: config, store: store, log: log)
-        let providers = ProviderRegistry(config: config, layout: layout)
-        let limits = config.limits
-        let runners: [StageRunner] = [
-            KindRouter(images: ParametersStage(providers: providers, layout: layout),
-                       card: CardParametersStage(layout: layout, limits: limits)),
-            KindRouter(images: GenerateStage(layout: layout, providers: providers),
-                       card: CardGenerateStage(layout: layout, providers: providers, limits: limits)),
-            KindRouter(images: QualityStage(layout: layout, store: store, limits: limits.pngLimits, providers: providers),
-                       card: CardQualityStage(layout: layout, limits: limits)),
-            KindRouter(images: MetadataStage(layout: layout, providers: providers),
-                       card: CardMetadataStage(layout: layout, limits: limits)),
-            ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts, limits: limits,
-                        prices: config.prices),
-        ]
+        let runners = Self.runners(config: config, layout: layout, store: store, log: log)
         let workers = config.workers
         engine = Engine(
             store: store, layout: layout, owner: owner, log: log, runners: runners.filter { stages.contains($0.stage) },
@@ -50,6 +37,25 @@ public final class Runtime: Sendable {
                                    baseDelay: TimeInterval(config.retry.baseDelayMs) / 1000,
                                    maxDelay: TimeInterval(config.retry.maxDelayMs) / 1000),
                 batch: config.batch.byStage, carryOn: config.carryOn))
+    }
+
+    /// The stage runners for `config`: its providers (one registry, so a provider's limits hold
+    /// across stages), limits and prices.
+    static func runners(config: DropforgeConfig, layout: RootLayout, store: JobStore, log: EventLog) -> [StageRunner] {
+        let providers = ProviderRegistry(config: config, layout: layout)
+        let limits = config.limits
+        return [
+            KindRouter(images: ParametersStage(providers: providers, layout: layout),
+                       card: CardParametersStage(layout: layout, limits: limits)),
+            KindRouter(images: GenerateStage(layout: layout, providers: providers),
+                       card: CardGenerateStage(layout: layout, providers: providers, limits: limits)),
+            KindRouter(images: QualityStage(layout: layout, store: store, limits: limits.pngLimits, providers: providers),
+                       card: CardQualityStage(layout: layout, limits: limits)),
+            KindRouter(images: MetadataStage(layout: layout, providers: providers),
+                       card: CardMetadataStage(layout: layout, limits: limits)),
+            ExportStage(layout: layout, store: store, log: log, maxAttempts: config.retry.maxAttempts, limits: limits,
+                        prices: config.prices),
+        ]
     }
 
     deinit { owner.close() }

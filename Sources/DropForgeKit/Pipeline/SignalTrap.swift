@@ -5,10 +5,12 @@ import Glibc
 #endif
 
 /// SIGTERM/SIGINT handling (DESIGN §4): the first signal asks for a graceful stop; a second
-/// one exits at once (the store keeps everything needed to resume).
+/// one exits at once (the store keeps everything needed to resume). SIGHUP, for a daemon,
+/// means "read your config again" (``onHangUp(_:)``).
 public final class SignalTrap: Sendable {
     /// Kept so the sources live as long as the trap.
-    // nonisolated(unsafe): only `install` writes it, once at start-up; nothing reads it.
+    // nonisolated(unsafe): only `install` and `onHangUp` write it, at start-up before any other
+    // thread runs; nothing reads it.
     private nonisolated(unsafe) var sources: [DispatchSourceSignal] = []
     /// Signals seen so far.
     private let count = Atomic<Int>(0)
@@ -25,6 +27,15 @@ public final class SignalTrap: Sendable {
 
     /// True once a stop was asked for.
     public var stopRequested: Bool { count.load(ordering: .acquiring) > 0 }
+
+    /// Runs `handler` on each SIGHUP instead of the default action, which ends the process.
+    public func onHangUp(_ handler: @escaping @Sendable () -> Void) {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler(handler: handler)
+        source.resume()
+        sources.append(source)
+    }
 
     public func install(onFirst: @escaping @Sendable () -> Void = {}) {
         for signalNumber in [SIGTERM, SIGINT] {

@@ -35,10 +35,11 @@ public enum StageGraph {
                                                     nextStage: .generate, attempts: 0, updatedAt: now), queue: .generate)
             }
             return StepTransition(close: .done, effects: items + [.exportWhenItemsFinished])
-        case .generated(let path, let dhash):
+        case .generated(let path, let dhash, let colorHash):
             guard var item = lease.item else { return StepTransition(close: .done, effects: []) }
             item.imagePath = path
             item.dhash = dhash
+            item.colorHash = colorHash
             item.status = .generated
             item.attempts = lease.step.attempts
             item.lastError = nil

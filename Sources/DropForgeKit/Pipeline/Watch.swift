@@ -20,13 +20,16 @@ public final class Watch: @unchecked Sendable {
         self.signals = signals
     }
 
-    /// Runs until SIGTERM/SIGINT, then stops gracefully.
+    /// Runs until SIGTERM/SIGINT, then stops gracefully. SIGHUP or an edit of
+    /// `config/dropforge.yaml` reloads the config (``ConfigReload``).
     public func run() throws {
         try acquireWatchLock()
         let config = runtime.config
         let watcher: InboxWatcher = config.watcher == .poll
             ? PollingWatcher(inbox: runtime.layout.inbox, pollInterval: config.pollIntervalMs)
             : InotifyWatcher(inbox: runtime.layout.inbox, rescanInterval: TimeInterval(config.rescanSeconds))
+        let reload = ConfigReload(runtime: runtime)
+        signals.onHangUp { reload.reload(because: "SIGHUP") }
         runtime.intake.adoptOrphans()
         runtime.engine.start()
         try watcher.start()
@@ -62,11 +65,16 @@ public final class Watch: @unchecked Sendable {
         events.name = "dropforge.intake"
         events.start()
 
-        // Files still settling are looked at again when they are due.
+        // Files still settling are looked at again when they are due; the config file once a second.
+        var configChecked = Date()
         while !signals.stopRequested {
             Thread.sleep(forTimeInterval: 0.05)
             if let due = intake.nextCheck(), due <= Date().timeIntervalSince1970 {
                 if !intake.recheckWaiting().isEmpty { engine.ring() }
+            }
+            if Date().timeIntervalSince(configChecked) >= 1 {
+                reload.reloadIfChanged()
+                configChecked = Date()
             }
         }
         watcher.stop()
@@ -78,7 +86,7 @@ public final class Watch: @unchecked Sendable {
 
     /// One `watch` per root: a second one would only compete for the same inotify events.
     private func acquireWatchLock() throws {
-        let path = runtime.layout.state.appendingPathComponent("watch.lock").path
+        let path = runtime.layout.watchLock.path
         do {
             watchLock = try LockFile(path: path, wait: false)
         } catch {

@@ -18,8 +18,10 @@ import DropForgeStore
 /// - retry: QC again on the same image, or on a new one (`regenerate`); a pass publishes it
 ///   like an approval, a failure leaves it in review with the new verdict.
 ///
-/// Review commands take a lock beside the store, so two of them never rewrite one `job.json`
-/// at once. Outbox files change first and the store records the decision after, the order the
+/// A command decides a batch: every item is prepared first, then each execution's items reach
+/// the outbox together, so its `job.json`, lists, report and sheet are replaced once, and only
+/// the decided items' files are read (see `ReviewQueue+Outbox`). Review commands take a lock
+/// beside the store, so two of them never rewrite one `job.json` at once. Outbox files change first and the store records the decision after, the order the
 /// export stage follows: downstream tools, which read the outbox, never see a half-made change.
 public struct ReviewQueue: Sendable {
     /// One item waiting in review, as `review list` shows it.
@@ -121,28 +123,32 @@ public struct ReviewQueue: Sendable {
 
     // MARK: Decisions
 
-    /// Publishes a rejected item into `results/<execution>/` (see the type's documentation).
-    /// The item's QC status becomes `approved` and its reason keeps what QC said.
-    @discardableResult
-    public func approve(_ reference: String, now: Date = Date()) throws -> Outcome {
-        try withLock {
-            let target = try findApprovable(reference)
+    /// What a batch decided for one of the items it was given: the outcome, or why it was
+    /// refused or failed (the other items are decided all the same).
+    public struct Decision: Sendable {
+        public var reference: String
+        public var result: Result<Outcome, any Error>
+    }
+
+    /// Publishes rejected items into `results/<execution>/` (see the type's documentation).
+    /// Each item's QC status becomes `approved` and its reason keeps what QC said.
+    public func approve(_ references: [String], now: Date = Date()) throws -> [Decision] {
+        try decide(references, now: now) { target in
+            try requirePublishable(target)
             var item = target.item
             item.status = .approved
             item.qcStatus = .approved
             item.qcReason = "approved in review; QC said: \(target.item.qcReason ?? "rejected")"
             item.imagePath = layout.relativePath(reviewFile(target))
-            return try publish(target, as: item, action: .approved, now: now)
+            return try described(ReviewChange(target: target, item: item, action: .approved), now: now)
         }
     }
 
-    /// Dismisses a rejected item for good: its files leave `review/<execution>/` (renamed away,
-    /// then deleted), its QC status becomes `dismissed`, and the execution's `job.json` and report
-    /// say so. Approved items are refused: what is in `results/` stays published.
-    @discardableResult
-    public func dismiss(_ reference: String, now: Date = Date()) throws -> Outcome {
-        try withLock {
-            let target = try find(reference)
+    /// Dismisses rejected items for good: their files leave `review/<execution>/` (renamed away,
+    /// then deleted), their QC status becomes `dismissed`, and the execution's `job.json` and
+    /// report say so. Approved items are refused: what is in `results/` stays published.
+    public func dismiss(_ references: [String], now: Date = Date()) throws -> [Decision] {
+        try decide(references, now: now) { target in
             if target.item.status == .approved {
                 throw ReviewRefusal.notWaiting(item: name(target), why: "it is approved and published in \(target.execution.outboxPath ?? "results/"); published items are not taken back (downstream tools may have read them)")
             }
@@ -151,41 +157,35 @@ public struct ReviewQueue: Sendable {
             item.qcStatus = .dismissed
             item.qcReason = "dismissed in review; QC said: \(target.item.qcReason ?? "rejected")"
             item.imagePath = nil
-            for file in reviewFiles(target) { try FileSystem.removeByRename(file, staging: layout.staging) }
-            removeReviewFolderIfEmpty(target)
-            let folder = try rewritePublished(target, items: try itemsReplacing(item, in: target))
-            try record(item, replacing: target.item, publication: nil, now: now)
-            try appendIndex(target, folder: folder, now: now)
-            log.record(.info, job: target.job.id, execution: target.execution.id, item: item.index + 1,
-                       event: "review_dismissed", message: "dismissed in review: \(name(target))")
-            return outcome(target, item, action: .dismissed, folder: folder)
+            return ReviewChange(target: target, item: item, action: .dismissed)
         }
     }
 
-    /// Runs QC again on the item — on its image in review (which may have been fixed by hand:
-    /// its hash is taken afresh), or with `regenerate` on a new image made
-    /// with `seed` (a random one when nil) by the execution's provider. A pass publishes it like
-    /// an approval (after the metadata stage, when the execution runs it); a failure leaves it in
-    /// review with the new verdict (and the new image).
-    @discardableResult
-    public func retry(_ reference: String, regenerate: Bool, seed: UInt32? = nil, now: Date = Date()) throws -> Outcome {
-        try withLock {
-            let target = try findApprovable(reference)
+    /// Runs QC again on each item — on its image in review (which may have been fixed by hand:
+    /// its hashes are taken afresh), or with `regenerate` on a new image made with `seed` (a
+    /// random one when nil) by the execution's provider. A pass publishes it like an approval
+    /// (after the metadata stage, when the execution runs it); a failure leaves it in review with
+    /// the new verdict (and the new image).
+    public func retry(_ references: [String], regenerate: Bool, seed: UInt32? = nil, now: Date = Date()) throws -> [Decision] {
+        try decide(references, now: now) { target in
+            try requirePublishable(target)
             var item = target.item
             item.imagePath = layout.relativePath(reviewFile(target))
-            // The image may have been fixed by hand in review/: its hash is taken afresh.
+            // The image may have been fixed by hand in review/: its hashes are taken afresh.
             if let pixels = try? PNGCodec.decode(Data(contentsOf: reviewFile(target)), limits: config.limits.pngLimits).image {
                 item.dhash = Int64(bitPattern: ImageAnalysis.differenceHash(pixels))
+                item.colorHash = Int64(bitPattern: ImageAnalysis.colorSignature(pixels))
             }
             if regenerate {
                 var plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
                 plan.seed = seed ?? UInt32.random(in: 0...UInt32.max)
                 item.plan = try JSONCoding.encode(plan)
-                guard case .generated(let path, let dhash) = try runStage(.generate, of: target, item, now) else {
+                guard case .generated(let path, let dhash, let colorHash) = try runStage(.generate, of: target, item, now) else {
                     throw StepError.permanent(.generateFailed, "the generate stage made no image")
                 }
                 item.imagePath = path
                 item.dhash = dhash
+                item.colorHash = colorHash
                 item.metadata = nil
             }
             guard case .checked(let passed, let reason, let checks) = try runStage(.quality, of: target, item, now) else {
@@ -194,26 +194,93 @@ public struct ReviewQueue: Sendable {
             item.qcReason = reason
             item.qcChecks = checks
             item.attempts += 1
-            if passed {
-                item.status = .approved
-                item.qcStatus = .passed
-                return try publish(target, as: item, action: .passed, now: now)
+            guard passed else {
+                item.qcStatus = .rejected
+                return ReviewChange(target: target, item: item, action: .rejected)
             }
-            item.qcStatus = .rejected
-            return try keepInReview(target, as: item, now: now)
+            item.status = .approved
+            item.qcStatus = .passed
+            return try described(ReviewChange(target: target, item: item, action: .passed), now: now)
         }
+    }
+
+    /// One item: `approve([reference])`, its outcome or its error.
+    @discardableResult
+    public func approve(_ reference: String, now: Date = Date()) throws -> Outcome {
+        try approve([reference], now: now)[0].result.get()
+    }
+
+    /// One item: `dismiss([reference])`, its outcome or its error.
+    @discardableResult
+    public func dismiss(_ reference: String, now: Date = Date()) throws -> Outcome {
+        try dismiss([reference], now: now)[0].result.get()
+    }
+
+    /// One item: `retry([reference], …)`, its outcome or its error.
+    @discardableResult
+    public func retry(_ reference: String, regenerate: Bool, seed: UInt32? = nil, now: Date = Date()) throws -> Outcome {
+        try retry([reference], regenerate: regenerate, seed: seed, now: now)[0].result.get()
+    }
+
+    /// Decides a batch under the review lock: `prepare` makes each item's change (refusing it, or
+    /// running the stages it needs), then each execution's changes reach the outbox and the
+    /// store together (`apply`): its files are moved, its lists, report and contact sheet are
+    /// replaced once whatever the number of items, and `index.jsonl` gains one line. So a
+    /// decision costs what it changes, not the size of the job.
+    func decide(_ references: [String], now: Date, _ prepare: (ReviewItem) throws -> ReviewChange) throws -> [Decision] {
+        try withLock {
+            var results = [Result<Outcome, any Error>?](repeating: nil, count: references.count)
+            var changes: [(position: Int, change: ReviewChange)] = []
+            for (position, reference) in references.enumerated() {
+                do {
+                    let target = try find(reference)
+                    if changes.contains(where: { $0.change.target.item.id == target.item.id }) {
+                        throw ReviewRefusal.notWaiting(item: name(target), why: "it is named twice; it was decided once")
+                    }
+                    changes.append((position, try prepare(target)))
+                } catch {
+                    results[position] = .failure(error)
+                }
+            }
+            var executions: [String] = []
+            for entry in changes where !executions.contains(entry.change.target.execution.id) {
+                executions.append(entry.change.target.execution.id)
+            }
+            for execution in executions {
+                let group = changes.filter { $0.change.target.execution.id == execution }
+                do {
+                    for (entry, outcome) in zip(group, try apply(group.map(\.change), now: now)) {
+                        results[entry.position] = .success(outcome)
+                    }
+                } catch {
+                    for entry in group { results[entry.position] = .failure(error) }
+                }
+            }
+            return zip(references, results).map { Decision(reference: $0, result: $1!) }
+        }
+    }
+
+    /// `change` after the metadata stage, when its execution runs it and the item has none yet:
+    /// the image to publish is then the one with its metadata embedded.
+    func described(_ change: ReviewChange, now: Date) throws -> ReviewChange {
+        var change = change
+        guard change.target.execution.metadataEnabled, change.item.metadata == nil else { return change }
+        guard case .described(let metadata, let path) = try runStage(.metadata, of: change.target, change.item, now) else {
+            throw StepError.permanent(.metadataFailed, "the metadata stage described nothing")
+        }
+        change.item.metadata = metadata
+        change.item.imagePath = path
+        return change
     }
 
     // MARK: Checks
 
-    /// The image item `reference` names, waiting in review, in an execution QC alone kept from
-    /// `results/`: what approve and retry may publish.
-    func findApprovable(_ reference: String) throws -> ReviewItem {
-        let target = try find(reference)
+    /// An image item waiting in review, in an execution QC alone kept from `results/`: what
+    /// approve and retry may publish.
+    func requirePublishable(_ target: ReviewItem) throws {
         try requireWaiting(target)
         try requireImages(target)
         try requireApprovable(target)
-        return target
     }
 
     func requireWaiting(_ target: ReviewItem) throws {
@@ -305,12 +372,9 @@ public struct ReviewQueue: Sendable {
         }
     }
 
-    /// A lease for running one stage in this process on `item` (never queued in the store).
     /// Runs one stage for `item` here and now, on a lease the store never handed out: a review
     /// command redoes the step on the spot instead of queueing it for the engine.
     func runStage(_ stage: Stage, of target: ReviewItem, _ item: ItemRecord, _ now: Date) throws -> StepOutcome {
-        try FileManager.default.createDirectory(at: layout.workFolder(execution: target.execution.id),
-                                                withIntermediateDirectories: true)
         let runner: StageRunner
         switch stage {
         case .generate: runner = GenerateStage(layout: layout, providers: providers)

@@ -112,16 +112,17 @@ public struct ExportStage: StageRunner {
                            failure: failure, status: status, isCard: isCard, partial: partial, lastResort: failing != nil)
     }
 
-    /// `review/<execution>/`: each rejected item's image (or card) with its sidecar.
+    /// `review/<execution>/`: each rejected item's image (or card) with its sidecar; an item
+    /// dismissed in review has left it for good.
     private func publishReview(_ publication: Publication) throws {
         try publisher.publishFolder(named: publication.execution.id, into: layout.review) { folder in
-            for (item, entry) in zip(publication.items, publication.summary.items) where item.status == .rejected {
+            for (item, entry) in zip(publication.items, publication.summary.items) where item.status == .rejected && item.qcStatus != .dismissed {
                 let stem = itemFileStem(item.index)
                 let file = folder.appendingPathComponent("\(stem).png")
                 if publication.isCard { try cards.writeReview(of: item, to: file) } else { try copyImage(of: item, to: file) }
                 var sidecar = entry
                 sidecar.file = "\(stem).png"
-                try write(sidecar, to: folder.appendingPathComponent("\(stem).json"))
+                try ItemLists.writeJSON(sidecar, to: folder.appendingPathComponent("\(stem).json"))
             }
         }
     }
@@ -129,8 +130,8 @@ public struct ExportStage: StageRunner {
     /// `failures/<execution>/`: `job.json`, `error.json`, a cancelled job's partial images and
     /// the report (not on the last-resort path: the report may be what failed).
     private func writeFailure(_ publication: Publication, into folder: URL) throws {
-        try write(publication.summary, to: folder.appendingPathComponent("job.json"))
-        if let failure = publication.failure { try write(failure, to: folder.appendingPathComponent("error.json")) }
+        try ItemLists.writeJSON(publication.summary, to: folder.appendingPathComponent("job.json"))
+        if let failure = publication.failure { try ItemLists.writeJSON(failure, to: folder.appendingPathComponent("error.json")) }
         let items = publication.items
         if !publication.partial.isEmpty {
             try writeImages(of: publication.partial.map { (items[$0], publication.summary.items[$0]) }, into: folder, png: true)
@@ -152,16 +153,8 @@ public struct ExportStage: StageRunner {
         } else {
             try writeImages(of: zip(publication.items, publication.summary.items).filter { $0.0.status == .approved },
                             into: folder, png: formats.contains(.png))
-            if formats.contains(.csv) {
-                try FileSystem.writeAtomically(Data(JobExport(summary: publication.summary).csv.utf8),
-                                               to: folder.appendingPathComponent("items.csv"))
-            }
-            if formats.contains(.xlsx) {
-                try JobExport(summary: publication.summary).writeWorkbook(to: folder.appendingPathComponent("items.xlsx"))
-            }
         }
-        try write(publication.summary, to: folder.appendingPathComponent("job.json"))
-        try writeLists(publication.summary.items, formats: formats, into: folder)
+        try ItemLists.write(publication.summary, formats: formats, isCard: publication.isCard, into: folder)
         try writeReport(publication, into: folder)
     }
 
@@ -189,21 +182,13 @@ public struct ExportStage: StageRunner {
         return .published(status: status, outboxPath: relative)
     }
 
-    /// `items.json` and `items.yaml`: the items of `job.json`, for tools that want only them.
-    private func writeLists(_ items: [ItemSummary], formats: Set<JobSettings.ExportFormat>, into folder: URL) throws {
-        if formats.contains(.json) { try write(items, to: folder.appendingPathComponent("items.json")) }
-        if formats.contains(.yaml) {
-            try FileSystem.writeAtomically(Data(try YAMLCoding.encode(items).utf8), to: folder.appendingPathComponent("items.yaml"))
-        }
-    }
-
     /// `images/NNNN.png` (unless `png` is off) and the sidecar `images/NNNN.json` of each item.
     private func writeImages(of entries: [(ItemRecord, ItemSummary)], into folder: URL, png: Bool) throws {
         let images = folder.appendingPathComponent("images", isDirectory: true)
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         for (item, entry) in entries {
             if png { try copyImage(of: item, to: images.appendingPathComponent("\(itemFileStem(item.index)).png")) }
-            try write(entry, to: images.appendingPathComponent("\(itemFileStem(item.index)).json"))
+            try ItemLists.writeJSON(entry, to: images.appendingPathComponent("\(itemFileStem(item.index)).json"))
         }
     }
 
@@ -212,19 +197,14 @@ public struct ExportStage: StageRunner {
         try FileSystem.linkOrCopy(layout.resolve(path), to: destination)
     }
 
-    /// The manifest as it was dropped: the claimed file while it exists, else the stored copy.
+    /// The manifest as it was dropped: a copy of the bytes intake parsed, as the store keeps them —
+    /// never a link to the claimed file, which a writer could still change. A manifest too big
+    /// to be stored is copied from its claim file; a refused symlink has no manifest to publish.
     private func copyManifest(of job: JobRecord, to destination: URL) throws {
+        if !job.manifest.isEmpty { return try FileSystem.writeAtomically(job.manifest, to: destination) }
         let claimed = layout.processing.appendingPathComponent(job.claimFile)
-        if FileManager.default.fileExists(atPath: claimed.path) {
-            try FileSystem.linkOrCopy(claimed, to: destination)
-        } else {
-            try FileSystem.writeAtomically(job.manifest, to: destination)
-        }
-    }
-
-    private func write<T: Encodable>(_ value: T, to url: URL) throws {
-        var data = try JSONCoding.encode(value, pretty: true)
-        data.append(0x0A)
-        try FileSystem.writeAtomically(data, to: url)
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: claimed.path),
+              attributes[.type] as? FileAttributeType == .typeRegular else { return }
+        try FileManager.default.copyItem(at: claimed, to: destination)
     }
 }

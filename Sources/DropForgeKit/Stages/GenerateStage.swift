@@ -20,15 +20,12 @@ public struct GenerateStage: StageRunner {
         let settings = try lease.settings()
         let plan = try lease.plan()
         let (png, pixels) = try Self.render(plan, with: try providers.imageProvider(named: settings.generate.provider))
-        let folder = layout.workFolder(execution: lease.execution.id)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
+        let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).gen.png")
         try FileSystem.writeAtomically(png, to: file)
         // Decode once: the quality check, usually next on this very thread, takes these pixels
         // instead of decoding the file just written (the key ignores the text chunks).
         if let key = PNGPixelKey(png: png) { ImageCache.decodedImages.insert(pixels, for: .init(png: key)) }
-        return .generated(imagePath: layout.relativePath(file),
-                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+        return .generated(imagePath: layout.relativePath(file), pixels: pixels)
     }
 
     /// Renders `plan` with `provider` and adds the generation texts; also the card avatar's path.

@@ -32,7 +32,7 @@ public struct MetadataStage: StageRunner {
             ("Description", metadata.description),
             ("Keywords", metadata.tags.joined(separator: ", ")),
         ], into: Data(contentsOf: layout.resolve(path)))
-        let file = layout.workFolder(execution: lease.execution.id).appendingPathComponent("\(itemFileStem(plan.index)).png")
+        let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).png")
         try FileSystem.writeAtomically(png, to: file)
         return .described(metadata: try JSONCoding.encode(metadata), imagePath: layout.relativePath(file))
     }

@@ -17,6 +17,10 @@ public struct QualityStage: StageRunner {
     public static let blankThreshold = 3.0
     /// dHash distance (of 64 bits) at or below which two images count as duplicates.
     public static let duplicateDistance = 5
+    /// Colour signature distance (`ImageAnalysis.colorDistance`, 5-bit steps of a quadrant's mean
+    /// channel) at or below which two images of the same shape count as the same colours: 3
+    /// steps is ~24 of 255, above a re-encode's or a small edit's drift, below any change of hue.
+    public static let duplicateColorDistance = 3
 
     public init(layout: RootLayout, store: JobReader, limits: PNGLimits, providers: ProviderRegistry? = nil) {
         self.layout = layout
@@ -89,19 +93,27 @@ public struct QualityStage: StageRunner {
 
     /// Compares with every earlier item of the execution that generated; the barrier in the
     /// store guarantees they all have their hash by now, so the verdict does not depend on timing.
+    /// A duplicate needs both the shape (dHash distance) and the colour (signature distance) to
+    /// agree; an item with no colour signature (made before it was stored) is judged by shape.
     private func duplicateCheck(item: ItemRecord, hash: Int64) throws -> QualityCheckResult {
         let earlier = try store.items(executionID: item.executionID).filter { $0.index < item.index && $0.dhash != nil }
-        var closest: (index: Int, distance: Int)?
+        var closest: (index: Int, distance: Int, color: Int?)?
         for other in earlier {
             let distance = ImageAnalysis.hammingDistance(UInt64(bitPattern: hash), UInt64(bitPattern: other.dhash!))
-            if distance <= Self.duplicateDistance, distance < (closest?.distance ?? .max) {
-                closest = (other.index, distance)
+            guard distance <= Self.duplicateDistance, distance < (closest?.distance ?? .max) else { continue }
+            var color: Int?
+            if let mine = item.colorHash, let theirs = other.colorHash {
+                color = ImageAnalysis.colorDistance(UInt64(bitPattern: mine), UInt64(bitPattern: theirs))
+                if color! > Self.duplicateColorDistance { continue }
             }
+            closest = (other.index, distance, color)
         }
+        let limits = "hash distance \(Self.duplicateDistance) and colour distance \(Self.duplicateColorDistance)"
         if let closest {
+            let color = closest.color.map { ", colour distance \($0) ≤ \(Self.duplicateColorDistance)" } ?? ""
             return .init(check: "duplicate", passed: false,
-                         detail: "looks like item \(itemFileStem(closest.index)) (hash distance \(closest.distance) ≤ \(Self.duplicateDistance))")
+                         detail: "looks like item \(itemFileStem(closest.index)) (hash distance \(closest.distance) ≤ \(Self.duplicateDistance)\(color))")
         }
-        return .init(check: "duplicate", passed: true, detail: "no earlier item within hash distance \(Self.duplicateDistance)")
+        return .init(check: "duplicate", passed: true, detail: "no earlier item within \(limits)")
     }
 }

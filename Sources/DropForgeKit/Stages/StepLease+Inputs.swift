@@ -24,6 +24,14 @@ extension RootLayout {
         work.appendingPathComponent(execution, isDirectory: true)
     }
 
+    /// `name` in the execution's work folder, made first: any stage may be the first to write
+    /// there — a retried execution starts past generate, a review redoes one step on the spot.
+    func workFile(execution: String, named name: String) throws -> URL {
+        let folder = workFolder(execution: execution)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.appendingPathComponent(name)
+    }
+
     /// A work file's path relative to the root, as the store keeps it.
     func relativePath(_ url: URL) -> String {
         let rootPath = root.path.hasSuffix("/") ? root.path : root.path + "/"

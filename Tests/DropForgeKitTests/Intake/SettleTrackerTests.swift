@@ -89,4 +89,21 @@ final class SettleTrackerTests: XCTestCase {
         XCTAssertTrue(tracker.observe(file(1, t0 + 99, "future.yaml"), now: t0))
         XCTAssertEqual(tracker.waiting, 0)
     }
+
+    func testAPostponedFileWaitsAtLeastTheSettleTimeEvenWhenOld() {
+        // Found open for writing: an old mtime (a paused writer) must not make it settle at once.
+        var tracker = SettleTracker(settle: 2)
+        let old = file(10, t0 - 60)
+        tracker.postpone(old, now: t0)
+        XCTAssertEqual(tracker.waiting, 1)
+        XCTAssertEqual(tracker.nextCheck(now: t0), t0 + 2)
+        XCTAssertFalse(tracker.observe(old, now: t0 + 1.9))
+        XCTAssertTrue(tracker.observe(old, now: t0 + 2))
+
+        var eager = SettleTracker(settle: 0)  // settling off: still not looked at again in a busy loop
+        eager.postpone(old, now: t0)
+        XCTAssertEqual(eager.nextCheck(now: t0), t0 + SettleTracker.busyRecheck)
+        XCTAssertFalse(eager.observe(old, now: t0 + 0.1))
+        XCTAssertTrue(eager.observe(old, now: t0 + SettleTracker.busyRecheck))
+    }
 }

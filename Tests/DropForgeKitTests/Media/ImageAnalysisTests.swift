@@ -56,4 +56,48 @@ final class ImageAnalysisTests: XCTestCase {
         let otherSeed = renderer.render(prompt: "mountains at sunset", negative: "", seed: 4, width: 256, height: 256)
         XCTAssertGreaterThanOrEqual(ImageAnalysis.hammingDistance(h, ImageAnalysis.differenceHash(otherSeed)), 8)
     }
+
+    /// A mountain: a triangle lit from the left over a dim sky, all in shades of `color`.
+    private func mountain(_ color: (r: Double, g: Double, b: Double), side: Int = 96) -> RGBAImage {
+        var image = RGBAImage(width: side, height: side)
+        for y in 0..<side {
+            for x in 0..<side {
+                let inside = y > side / 4 && abs(x - side / 2) < (y - side / 4)
+                let shade = inside ? 0.4 + 0.6 * Double(x) / Double(side) : 0.15
+                image.setPixel(x: x, y: y, (UInt8(color.r * shade), UInt8(color.g * shade), UInt8(color.b * shade), 255))
+            }
+        }
+        return image
+    }
+
+    /// Issue 17: the same shape in dark blue and in yellow hashes alike (dHash sees luminance
+    /// gradients only), and only the colour signature tells them apart; a near-identical copy in
+    /// the same colour stays close in both.
+    func testColorSignatureSeparatesTheSameShapeInAnotherColour() throws {
+        let decode = { (image: RGBAImage) in try PNGCodec.decode(try PNGCodec.encode(image)).image }
+        let blue = try decode(mountain((20, 40, 150)))
+        let yellow = try decode(mountain((250, 220, 40)))
+        var edited = yellow
+        for y in 60..<66 { for x in 40..<46 { edited.setPixel(x: x, y: y, (255, 230, 60, 255)) } }
+        edited = try decode(edited)
+
+        let shape = ImageAnalysis.hammingDistance(ImageAnalysis.differenceHash(blue), ImageAnalysis.differenceHash(yellow))
+        XCTAssertLessThanOrEqual(shape, QualityStage.duplicateDistance, "the pair must look alike to the luminance hash")
+        let color = ImageAnalysis.colorDistance(ImageAnalysis.colorSignature(blue), ImageAnalysis.colorSignature(yellow))
+        XCTAssertGreaterThan(color, QualityStage.duplicateColorDistance)
+
+        XCTAssertLessThanOrEqual(ImageAnalysis.hammingDistance(ImageAnalysis.differenceHash(yellow), ImageAnalysis.differenceHash(edited)),
+                                 QualityStage.duplicateDistance)
+        XCTAssertLessThanOrEqual(ImageAnalysis.colorDistance(ImageAnalysis.colorSignature(yellow), ImageAnalysis.colorSignature(edited)),
+                                 QualityStage.duplicateColorDistance)
+    }
+
+    func testColorSignatureFields() {
+        // Quadrant means, 5 bits a channel, top-left first, red first.
+        var image = RGBAImage(width: 4, height: 4, fill: (0, 0, 0, 255))
+        image.fill(x: 2, y: 2, width: 2, height: 2, (255, 128, 8, 255))
+        XCTAssertEqual(ImageAnalysis.colorSignature(image), 31 << 10 | 16 << 5 | 1)
+        XCTAssertEqual(ImageAnalysis.colorDistance(0, 31 << 10 | 16 << 5 | 1), 31)
+        XCTAssertEqual(ImageAnalysis.colorDistance(2 << 55, 5 << 55), 3)
+    }
 }

@@ -51,15 +51,12 @@ public struct CardGenerateStage: StageRunner {
         } else {
             (png, pixels) = try GenerateStage.render(plan, with: try providers.imageProvider(named: settings.generate.provider))
         }
-        let folder = layout.workFolder(execution: lease.execution.id)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).gen.png")
+        let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).gen.png")
         try FileSystem.writeAtomically(card.prettyJSON, to: URL(fileURLWithPath: CardPlan.cardPath(forImage: file.path)))
         try FileSystem.writeAtomically(png, to: file)
         if !usage.isEmpty {
             try FileSystem.writeAtomically(try JSONCoding.encode(usage), to: URL(fileURLWithPath: CardPlan.usagePath(forImage: file.path)))
         }
-        return .generated(imagePath: layout.relativePath(file),
-                          dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)))
+        return .generated(imagePath: layout.relativePath(file), pixels: pixels)
     }
 }

@@ -36,8 +36,7 @@ public struct CardMetadataStage: StageRunner {
             card.setField("modification_date", .number(now))
         }
 
-        let folder = layout.workFolder(execution: lease.execution.id)
-        let file = folder.appendingPathComponent("\(itemFileStem(plan.index)).png")
+        let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).png")
         try FileSystem.writeAtomically(card.prettyJSON, to: URL(fileURLWithPath: CardPlan.cardPath(forImage: file.path)))
         try FileSystem.writeAtomically(Data(contentsOf: layout.resolve(imagePath)), to: file)
         imagePath = layout.relativePath(file)
