@@ -249,6 +249,8 @@ public final class Intake: Sendable {
                 .resolve(data: claimed.data, fileName: originalName)
         } catch let problems as ManifestProblems {
             claimed.failure = StageFailure(stage: "intake", code: problems.code, message: problems.description, at: now)
+        } catch let error as ManifestError {  // the claim itself refused (a symlink), before any parsing
+            claimed.failure = StageFailure(stage: "intake", code: error.code, message: error.description, at: now)
         } catch {
             claimed.failure = StageFailure(stage: "intake", code: .manifestUnreadable, message: "\(originalName): \(error)", at: now)
         }
