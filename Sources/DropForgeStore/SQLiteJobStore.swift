@@ -179,6 +179,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 let lease = completion.lease
                 try insert(completion.transition.events, db)
                 guard try stillHeld(db, lease) else { continue }
+                try recordUsage(db, lease.step, completion.transition)
                 if try closeIfCancelled(db, lease, now: completion.finished) { continue }
                 try close(db, lease.step, completion.transition.close, started: completion.started, now: completion.finished)
                 let context = RoutingContext(execution: lease.execution, jobID: lease.job.id, priority: lease.step.priority)

@@ -103,6 +103,12 @@ enum StoreMigrations {
             // and every closed step paid for keeping it (issue 13).
             try db.drop(index: "steps_finished")
         }
+        migrator.registerMigration("v4-step-usage") { db in
+            // Every provider call of a step, kept with the step whatever its outcome (issue 17).
+            try db.alter(table: "steps") { t in
+                t.add(column: "usage", .blob)
+            }
+        }
         return migrator
     }
 }

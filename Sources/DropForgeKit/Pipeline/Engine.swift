@@ -271,10 +271,14 @@ public final class Engine: @unchecked Sendable {
     private func execute(_ lease: StepLease, with runner: StageRunner, token: StepCancellation) -> StepCompletion {
         let started = Date()
         // A step of a batch whose job was cancelled while it waited is not started at all.
-        let (result, events) = log.collecting {
-            token.isCancelled ? .failure(CancellationError())
-                : Result { try StepCancellation.with(token) { try runner.run(lease) } }
+        // The meter counts every provider call of the attempt, kept however the step ends.
+        let ((result, events), calls) = UsageMeter.measuring {
+            log.collecting {
+                token.isCancelled ? .failure(CancellationError())
+                    : Result { try StepCancellation.with(token) { try runner.run(lease) } }
+            }
         }
+        let usage = lease.step.usage(adding: calls)
         let transition: StepTransition
         do {
             if token.isCancelled {
@@ -285,6 +289,7 @@ public final class Engine: @unchecked Sendable {
                     retryAt: nil, now: Date())
                 var cancelled = transition
                 cancelled.events = events + [log.make(.info, lease, event: "cancelled", message: "stopped: the job was cancelled")]
+                cancelled.usage = usage
                 return StepCompletion(lease: lease, transition: cancelled, started: started, finished: Date())
             }
             switch result {
@@ -299,6 +304,7 @@ public final class Engine: @unchecked Sendable {
         }
         var withEvents = transition
         withEvents.events = events + transition.events
+        withEvents.usage = usage
         return StepCompletion(lease: lease, transition: withEvents, started: started, finished: Date())
     }
 

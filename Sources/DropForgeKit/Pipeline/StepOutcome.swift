@@ -3,8 +3,11 @@ import DropForgeStore
 
 /// What a finished step produced. The stage graph turns it into the store's next writes.
 public enum StepOutcome: Sendable {
-    /// parameters: the execution's items, in order.
-    case expanded([Data])
+    /// parameters: the execution's items, in order, each starting at `next` — generate, or
+    /// parameters again when a text provider writes each item's prompt in a step of its own.
+    case expanded([Data], next: Stage = .generate)
+    /// parameters, for one item: its plan with the prompt the writer wrote.
+    case prompted(plan: Data)
     /// generate: the image under `.dropforge/work/` and its perceptual hash.
     case generated(imagePath: String, dhash: Int64)
     /// quality: the verdict and the per-check results (JSON).

@@ -80,7 +80,7 @@ extension ReviewQueue {
         item.imagePath = layout.relativePath(review)
         let items = try itemsReplacing(item, in: target)
         let settings = try target.execution.settings.map { try JSONCoding.decode(JobSettings.self, from: $0) }
-        var sidecar = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local", prices: config.prices).summary
+        var sidecar = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local")
         sidecar.file = "\(itemFileStem(item.index)).png"
         try writeJSON(sidecar, to: reviewFolder(target).appendingPathComponent("\(itemFileStem(item.index)).json"))
         let folder = try rewritePublished(target, items: items)
@@ -124,12 +124,13 @@ extension ReviewQueue {
     /// item's sidecar `images/NNNN.json` when `sidecarOf` names it, and the report.
     func rewrite(_ folder: URL, summary old: JobSummary, items: [ItemRecord], settings: JobSettings?,
                  formats: Set<JobSettings.ExportFormat>?, sidecarOf index: Int?) throws -> JobSummary {
-        let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local",
-                                                              prices: config.prices) }
+        let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local") }
         var summary = old
         summary.items = zip(items, described).map { record, made in
-            var entry = made.summary
+            var entry = made
             let previous = old.items.first { $0.item == entry.item }
+            // The calls were counted by the execution's steps when it was exported.
+            entry.usage = previous?.usage
             if previous?.status == record.status {
                 entry.file = previous?.file
             } else if record.status == .approved {
@@ -138,7 +139,6 @@ extension ReviewQueue {
             return entry
         }
         summary.counts = JobSummary.Counts(items: items)
-        summary.usage = JobSummary.Usage(described.flatMap(\.usage), prices: config.prices)
         if let index, let entry = summary.items.first(where: { $0.item == index + 1 }) {
             try writeJSON(entry, to: folder.appendingPathComponent("images/\(itemFileStem(index)).json"))
         }
