@@ -22,12 +22,14 @@ final class ProviderEndToEndTests: XCTestCase {
     // MARK: - Helpers
 
     /// A root made by `dropforge init`, with fast retries (`retry: {max_attempts: 3,
-    /// base_delay_ms: 50, max_delay_ms: 2000}`), the given `providers:` entries (YAML lines,
+    /// base_delay_ms: 50, max_delay_ms: 2000}`, connection failures too unless `connection` says
+    /// otherwise), the given `providers:` entries (YAML lines,
     /// indented two spaces), a price for `chatModel`, and optionally a response-size limit.
-    func makeRoot(providers: [String], httpResponseBytes: Int? = nil, pricedModel: String = chatModel) throws -> TestRoot {
+    func makeRoot(providers: [String], httpResponseBytes: Int? = nil, pricedModel: String = chatModel,
+                  connection: String = "{max_attempts: 3, base_delay_ms: 50, max_delay_ms: 2000}") throws -> TestRoot {
         let root = try TestRoot()
         try root.setConfig("retry: {max_attempts: 3, base_delay_ms: 500, max_delay_ms: 60000}",
-                           "retry: {max_attempts: 3, base_delay_ms: 50, max_delay_ms: 2000}")
+                           "retry: {max_attempts: 3, base_delay_ms: 50, max_delay_ms: 2000, connection: \(connection)}")
         try root.setConfig("\nproviders: {}\n", "\nproviders:\n" + providers.map { "  " + $0 }.joined(separator: "\n") + "\n")
         try root.setConfig("\nprices: {}\n", "\nprices:\n  \(pricedModel): {input: \(Self.price.input), output: \(Self.price.output)}\n")
         if let bytes = httpResponseBytes {

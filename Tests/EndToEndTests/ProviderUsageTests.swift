@@ -122,4 +122,28 @@ extension ProviderEndToEndTests {
         XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("fox") }.count, 2, "the fox's prompt was asked again")
         XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("hare") }.count, 1, "the hare's prompt was asked once")
     }
+
+    /// A server that resets every connection four times (a restart) is waited for by the
+    /// connection window — here the provider entry's own `retry:`, since the top-level one
+    /// allows only 3 attempts — while a 500 keeps the standard 3 attempts.
+    func testConnectionFailuresGetTheLongerWindowOfTheProvidersRetry() throws {
+        let chat = try FakeChatServer { call, attempt in
+            guard call.kind == "prompt" else { return nil }
+            if call.subject.contains("owl") { return attempt < 4 ? .closeWithoutResponse : nil }
+            return .json(#"{"error": {"message": "boom"}}"#, status: 500)
+        }
+        defer { chat.stop() }
+        let root = try makeRoot(providers: [
+            "chat: {type: openai-chat, base_url: \"\(chat.baseURL)\", model: \(Self.chatModel), api_key_env: \(Self.keyVariable), "
+                + "timeout_seconds: 10, retry: {connection: {max_attempts: 6, base_delay_ms: 20, max_delay_ms: 100}}}",
+        ])
+        try root.drop("restart.yaml", Self.manifest(name: "restart", keywords: ["owl", "fox"], writer: "chat"))
+        XCTAssertEqual(try root.run(["drain"], environment: Self.environment).status, 0)
+        let summary = try XCTUnwrap(try published(root)["restart"]?.summary)
+        let byKeyword = Dictionary(uniqueKeysWithValues: items(summary).map { ($0["keyword"] as? String ?? "", $0) })
+        XCTAssertEqual(byKeyword["owl"]?["status"] as? String, "approved", "\(byKeyword["owl"] ?? [:])")
+        XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("owl") }.count, 5, "four resets, then the answer")
+        XCTAssertEqual(byKeyword["fox"]?["status"] as? String, "failed")
+        XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("fox") }.count, 3, "a 500 keeps the standard attempts")
+    }
 }

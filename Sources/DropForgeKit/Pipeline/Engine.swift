@@ -15,7 +15,7 @@ public final class Engine: @unchecked Sendable {
         public var workers: [Stage: Int]
         public var leaseSeconds: TimeInterval
         public var heartbeatSeconds: TimeInterval
-        public var retry: RetryPolicy
+        public var retry: RetryRules
         /// Steps a worker leases at once, by stage (1 when absent). Where steps are small
         /// (parameters, export) a worker leases a few, runs them and records them together:
         /// two transactions for the lot instead of two each.
@@ -25,7 +25,7 @@ public final class Engine: @unchecked Sendable {
         /// transaction. Off, every step is queued and claimed.
         public var carryOn: Bool
 
-        public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryPolicy,
+        public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryRules,
                     batch: [Stage: Int] = [:], carryOn: Bool = true) {
             self.workers = workers
             self.leaseSeconds = leaseSeconds
