@@ -294,7 +294,14 @@ public final class Engine: @unchecked Sendable {
             }
             switch result {
             case .success(let outcome):
-                transition = StageGraph.transition(after: lease, outcome, now: Date())
+                var done = StageGraph.transition(after: lease, outcome, now: Date())
+                // One line per finished step, stored in the step's own transaction (issue 17).
+                if let message = outcome.logMessage {
+                    done.events.append(log.make(.info, lease, event: "step_done",
+                                                message: message + String(format: " (%.2f s, attempt %d)",
+                                                                          Date().timeIntervalSince(started), lease.step.attempts)))
+                }
+                transition = done
             case .failure(let error):
                 transition = try failure(error, of: lease)
             }

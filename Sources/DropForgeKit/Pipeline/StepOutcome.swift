@@ -17,3 +17,18 @@ public enum StepOutcome: Sendable {
     /// export: the execution's folder is in the outbox.
     case published(status: JobStatus, outboxPath: String)
 }
+
+extension StepOutcome {
+    /// What the step's line in the job log says; nil for export, which logs `published` itself.
+    var logMessage: String? {
+        switch self {
+        case .expanded(let plans, let next):
+            return "\(plans.count) item(s) planned" + (next == .parameters ? "; their prompts are written next" : "")
+        case .prompted: return "prompt written"
+        case .generated(let path, _): return "image made: \(path)"
+        case .checked(let passed, let reason, _): return passed ? "passed quality checks" : "rejected: \(reason ?? "quality checks failed")"
+        case .described: return "title, description and tags written"
+        case .published: return nil
+        }
+    }
+}
