@@ -385,6 +385,22 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         }
     }
 
+    public func itemProgress(jobIDs: [String]) throws -> [String: ItemProgress] {
+        try pool.read { db in
+            var progress: [String: ItemProgress] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT e.job_id AS job, COUNT(*) AS n, SUM(i.status IN \(ItemStatus.terminal.sqlList)) AS done
+                FROM items i JOIN executions e ON e.id = i.execution_id
+                WHERE e.job_id IN (SELECT value FROM json_each(?))
+                  AND e.number = (SELECT MAX(number) FROM executions WHERE job_id = e.job_id)
+                GROUP BY e.job_id
+                """, arguments: [Self.jsonList(jobIDs)]) {
+                progress[row["job"]] = ItemProgress(done: row["done"] ?? 0, total: row["n"] ?? 0)
+            }
+            return progress
+        }
+    }
+
     public func recentFailures(limit: Int) throws -> [JobRecord] {
         try pool.read { db in
             try JobRecord.filter(JobRecord.Columns.status == JobStatus.failed.rawValue)

@@ -28,6 +28,8 @@ public struct RootLayout: Sendable {
     public var database: URL { state.appendingPathComponent("state.sqlite") }
     public var work: URL { state.appendingPathComponent("work", isDirectory: true) }
     public var owners: URL { state.appendingPathComponent("owners", isDirectory: true) }
+    /// Locked by the one `watch` of the root, which writes its owner identity into it.
+    public var watchLock: URL { state.appendingPathComponent("watch.lock") }
 
     public func log(job: String) -> URL { logs.appendingPathComponent("\(job).jsonl") }
 

@@ -78,12 +78,15 @@ public final class Watch: @unchecked Sendable {
 
     /// One `watch` per root: a second one would only compete for the same inotify events.
     private func acquireWatchLock() throws {
-        let path = runtime.layout.state.appendingPathComponent("watch.lock").path
+        let path = runtime.layout.watchLock.path
         do {
             watchLock = try LockFile(path: path, wait: false)
         } catch {
             throw StageFailure(stage: "startup", code: .watchRunning,
                                message: "another `dropforge watch` is already running on \(runtime.layout.root.path) (lock \(path)); use `dropforge drain` beside it, or stop it first")
         }
+        // Who the daemon is, for `status` (its owner lock says since when it runs); a status
+        // that cannot read it shows the daemon as a worker.
+        try? Data(runtime.owner.id.utf8).write(to: runtime.layout.watchLock)
     }
 }
