@@ -9,13 +9,18 @@ import XCTest
 final class ObservabilityTests: XCTestCase {
     /// Every step of every item has its line: the execution's parameters step, then generate,
     /// quality and metadata of both items — in the store (`jobs logs`), in logs/<job>.jsonl,
-    /// and on a drain's standard error off a terminal.
+    /// and on the standard error of `drain --verbose` (not of a plain drain).
     func testEachItemsStageStepsAreLogged() throws {
         let root = try TestRoot()
+        try root.drop("quiet.yaml", imagesManifest(name: "quiet", count: 1))
+        let plain = try root.run(["drain"])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertFalse(plain.stderr.contains("step_done"), plain.stderr)
+        XCTAssertTrue(plain.stderr.contains("published"), plain.stderr)
         try root.drop("pair.yaml", imagesManifest(name: "pair", count: 2))
-        let drain = try root.run(["drain"])
+        let drain = try root.run(["drain", "--verbose"])
         XCTAssertEqual(drain.status, 0, drain.stderr)
-        let job = try XCTUnwrap(root.results.first)
+        let job = try XCTUnwrap(root.results.first { $0.hasPrefix("pair-") })
         let logs = try root.run(["jobs", "logs", job])
         let lines = logs.stdout.split(separator: "\n").filter { $0.contains(" step_done: ") }
         XCTAssertEqual(lines.count, 7, logs.stdout)
