@@ -100,11 +100,12 @@ extension ProviderEndToEndTests {
     }
 
     /// Prompt writing is a step per item: the owl's unusable prompt fails only the owl, and the
-    /// fox's 503 is retried on its own; the hare never notices either.
+    /// fox's 503 is retried on its own; the hare never notices either. `jobs retry` then asks
+    /// for the owl's prompt again, from its draft.
     func testPromptWritingFailsAndRetriesItemByItem() throws {
         let chat = try FakeChatServer { call, attempt in
             guard call.kind == "prompt" else { return nil }
-            if call.subject.contains("owl") {
+            if call.subject.contains("owl") && attempt == 0 {
                 return .json(FakeChatServer.completion(#"{"prompt": ""}"#, model: Self.chatModel, promptTokens: 10, completionTokens: 1))
             }
             return call.subject.contains("fox") && attempt == 0 ? .json(#"{"error": {"message": "loading model"}}"#, status: 503) : nil
@@ -121,6 +122,15 @@ extension ProviderEndToEndTests {
         XCTAssertEqual(byKeyword["fox"]?["prompt"] as? String, FakeChatServer.writtenPrompt(draft: Self.draft("fox")))
         XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("fox") }.count, 2, "the fox's prompt was asked again")
         XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("hare") }.count, 1, "the hare's prompt was asked once")
+
+        let retry = try root.run(["jobs", "retry", "three"], environment: Self.environment)
+        XCTAssertEqual(retry.status, 0, retry.stdout + retry.stderr)
+        let again = try XCTUnwrap(try root.results.first { $0.hasSuffix(".2") }.map {
+            try root.json(root.layout.results.appendingPathComponent($0).appendingPathComponent("job.json"))
+        }, "\(root.results) \(root.failures)")
+        XCTAssertEqual(items(again).map { $0["keyword"] as? String }, ["owl"])
+        XCTAssertEqual(items(again).first?["status"] as? String, "approved")
+        XCTAssertEqual(items(again).first?["prompt"] as? String, FakeChatServer.writtenPrompt(draft: Self.draft("owl")))
     }
 
     /// A server that resets every connection four times (a restart) is waited for by the

@@ -23,8 +23,10 @@ public struct ParametersStage: StageRunner {
         let settings = try lease.settings()
         let writer = try providers.textProvider(named: settings.params.writer)
         let params = settings.params
-        if lease.item != nil, let writer {
-            // The template's prompt is the draft; the provider writes the final one.
+        if let item = lease.item {
+            // The template's prompt is the draft; the provider writes the final one (with no
+            // writer any more, the draft stands).
+            guard let writer else { return .prompted(plan: item.plan) }
             let plan = try writers.writePrompt(try lease.plan(), template: params.template, provider: writer,
                                                sampling: settings.text ?? TextSampling())
             return .prompted(plan: try JSONCoding.encode(plan))
