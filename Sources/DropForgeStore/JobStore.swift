@@ -193,6 +193,8 @@ public protocol JobReader: AnyObject, Sendable {
     func summary(now: Date) throws -> QueueSummary
     /// Jobs finished and items done among `jobIDs` (items of each job's newest execution).
     func progress(jobIDs: [String]) throws -> DrainProgress
+    /// Items done of total in each job's newest execution; jobs without items are absent.
+    func itemProgress(jobIDs: [String]) throws -> [String: ItemProgress]
     func recentFailures(limit: Int) throws -> [JobRecord]
 }
 

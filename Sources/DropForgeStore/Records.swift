@@ -229,12 +229,15 @@ public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var startedAt: Date?
     public var finishedAt: Date?
     public var lastError: String?
+    /// The provider calls of every attempt of the step (JSON of `[UsageRecord]`), whether it
+    /// succeeded or failed: tokens are spent when a server answers.
+    public var usage: Data? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, executionID = "execution_id", itemID = "item_id", stage, status, priority, attempts
         case notBefore = "not_before", leaseOwner = "lease_owner", leaseExpires = "lease_expires"
         case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at"
-        case lastError = "last_error"
+        case lastError = "last_error", usage
     }
 
     /// The table's columns, for the query interface (GRDB's convention).
@@ -253,6 +256,7 @@ public struct StepRecord: Codable, Sendable, Equatable, FetchableRecord, Mutable
         public static let startedAt = Column(CodingKeys.startedAt)
         public static let finishedAt = Column(CodingKeys.finishedAt)
         public static let lastError = Column(CodingKeys.lastError)
+        public static let usage = Column(CodingKeys.usage)
     }
 
     package init(id: Int64? = nil, executionID: String, itemID: Int64? = nil, stage: Stage, status: StepStatus, priority: Int, attempts: Int, notBefore: Date, leaseOwner: String? = nil, leaseExpires: Date? = nil, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, lastError: String? = nil) {

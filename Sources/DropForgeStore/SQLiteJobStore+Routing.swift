@@ -21,6 +21,12 @@ extension SQLiteJobStore {
             """, arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
     }
 
+    /// Keeps the step's provider calls, however the step is closed (a cancelled one included).
+    func recordUsage(_ db: Database, _ step: StepRecord, _ transition: StepTransition) throws {
+        guard let usage = transition.usage else { return }
+        try db.execute(sql: "UPDATE steps SET usage = ? WHERE id = ?", arguments: [usage, step.id])
+    }
+
     func close(_ db: Database, _ step: StepRecord, _ close: StepTransition.Close, started: Date, now: Date) throws {
         switch close {
         case .done:
@@ -107,10 +113,10 @@ extension SQLiteJobStore {
         }
     }
 
-    /// No item of the execution is still being generated.
+    /// No item of the execution is still being generated (or still waits for its prompt).
     func barrierOpen(_ db: Database, execution: ExecutionRecord) throws -> Bool {
         try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage = \(Stage.generate.sqlLiteral)
+            SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage IN \([Stage.parameters, .generate].sqlList)
             """, arguments: [execution.id]) == 0
     }
 

@@ -179,6 +179,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 let lease = completion.lease
                 try insert(completion.transition.events, db)
                 guard try stillHeld(db, lease) else { continue }
+                try recordUsage(db, lease.step, completion.transition)
                 if try closeIfCancelled(db, lease, now: completion.finished) { continue }
                 try close(db, lease.step, completion.transition.close, started: completion.started, now: completion.finished)
                 let context = RoutingContext(execution: lease.execution, jobID: lease.job.id, priority: lease.step.priority)
@@ -350,14 +351,53 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
                 SELECT COUNT(*) AS n, SUM(status IN \(JobStatus.finished.sqlList)) AS done
                 FROM jobs WHERE id IN (SELECT value FROM json_each(?))
                 """, arguments: [ids])
+            // Work in item-stages (see `DrainProgress.work`): an item's steps count as they finish,
+            // all of them once it is terminal; the parameters step is 1, the export one per item.
+            // Steps are found by the `steps_once` index: execution, stage, item.
+            let itemStages = [Stage.parameters, .generate, .quality, .metadata].sqlList
             let items = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS n, SUM(i.status IN \(ItemStatus.terminal.sqlList)) AS done
+                WITH newest AS (
+                  SELECT e.id, 1 + e.quality_enabled + e.metadata_enabled AS k FROM executions e
+                  WHERE e.job_id IN (SELECT value FROM json_each(?))
+                    AND e.number = (SELECT MAX(number) FROM executions WHERE job_id = e.job_id)),
+                item AS (
+                  SELECT i.status IN \(ItemStatus.terminal.sqlList) AS finished,
+                         n.k + EXISTS (SELECT 1 FROM steps s WHERE s.execution_id = i.execution_id
+                                       AND s.stage = \(Stage.parameters.sqlLiteral) AND IFNULL(s.item_id, -1) = i.id) AS units,
+                         (SELECT COUNT(*) FROM steps s WHERE s.execution_id = i.execution_id AND s.stage IN \(itemStages)
+                            AND IFNULL(s.item_id, -1) = i.id AND s.status = \(StepStatus.done.sqlLiteral)) AS steps_done
+                  FROM items i JOIN newest n ON n.id = i.execution_id),
+                execution AS (
+                  SELECT MAX(1, (SELECT COUNT(*) FROM items WHERE execution_id = n.id)) AS export_units,
+                         EXISTS (SELECT 1 FROM steps WHERE execution_id = n.id AND stage = \(Stage.parameters.sqlLiteral)
+                                 AND IFNULL(item_id, -1) = -1 AND status IN \([StepStatus.done, .failed].sqlList)) AS planned,
+                         EXISTS (SELECT 1 FROM steps WHERE execution_id = n.id AND stage = \(Stage.export.sqlLiteral)
+                                 AND status IN \([StepStatus.done, .failed].sqlList)) AS exported
+                  FROM newest n)
+                SELECT (SELECT COUNT(*) FROM item) AS n, (SELECT SUM(finished) FROM item) AS done,
+                       IFNULL((SELECT SUM(units) FROM item), 0) + IFNULL((SELECT SUM(1 + export_units) FROM execution), 0) AS work,
+                       IFNULL((SELECT SUM(CASE WHEN finished THEN units ELSE MIN(units, steps_done) END) FROM item), 0)
+                         + IFNULL((SELECT SUM(planned + exported * export_units) FROM execution), 0) AS work_done
+                """, arguments: [ids])
+            return DrainProgress(jobs: jobs?["n"] ?? 0, jobsFinished: jobs?["done"] ?? 0,
+                                 items: items?["n"] ?? 0, itemsDone: items?["done"] ?? 0,
+                                 work: items?["work"] ?? 0, workDone: items?["work_done"] ?? 0)
+        }
+    }
+
+    public func itemProgress(jobIDs: [String]) throws -> [String: ItemProgress] {
+        try pool.read { db in
+            var progress: [String: ItemProgress] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT e.job_id AS job, COUNT(*) AS n, SUM(i.status IN \(ItemStatus.terminal.sqlList)) AS done
                 FROM items i JOIN executions e ON e.id = i.execution_id
                 WHERE e.job_id IN (SELECT value FROM json_each(?))
                   AND e.number = (SELECT MAX(number) FROM executions WHERE job_id = e.job_id)
-                """, arguments: [ids])
-            return DrainProgress(jobs: jobs?["n"] ?? 0, jobsFinished: jobs?["done"] ?? 0,
-                                 items: items?["n"] ?? 0, itemsDone: items?["done"] ?? 0)
+                GROUP BY e.job_id
+                """, arguments: [Self.jsonList(jobIDs)]) {
+                progress[row["job"]] = ItemProgress(done: row["done"] ?? 0, total: row["n"] ?? 0)
+            }
+            return progress
         }
     }
 

@@ -1,7 +1,7 @@
 /// The five stages every job moves through, in order (DESIGN §4).
 ///
 /// `parameters` and `export` run once per execution; `generate`, `quality` and `metadata`
-/// run once per item.
+/// run once per item — and so does `parameters` when a text provider writes each item's prompt.
 public enum Stage: String, Codable, Sendable, CaseIterable {
     case parameters, generate, quality, metadata, export
 }

@@ -23,6 +23,9 @@ public struct StepTransition: Sendable {
     public var effects: [RoutingEffect]
     /// Log lines of the step, stored in the same transaction (their file lines are written after).
     public var events: [EventRecord] = []
+    /// The step's provider calls, every attempt so far (JSON of `[UsageRecord]`), stored with
+    /// the step however it is closed; nil keeps what the step had.
+    public var usage: Data? = nil
 
     public init(close: Close, effects: [RoutingEffect], events: [EventRecord] = []) {
         self.close = close

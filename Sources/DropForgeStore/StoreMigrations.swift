@@ -110,6 +110,12 @@ enum StoreMigrations {
                 t.add(column: "color_hash", .integer)
             }
         }
+        migrator.registerMigration("v5-step-usage") { db in
+            // Every provider call of a step, kept with the step whatever its outcome (issue 17).
+            try db.alter(table: "steps") { t in
+                t.add(column: "usage", .blob)
+            }
+        }
         return migrator
     }
 }

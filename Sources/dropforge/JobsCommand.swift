@@ -75,18 +75,22 @@ extension Jobs {
             var manifest: String
             var created: Date
             var finished: Date?
+            /// Items done of total in the newest execution (nil before it has items).
+            var items: ItemProgress?
         }
 
         func run() throws {
             let store = try openStore(options.layout)
             let filter = JobFilter(statuses: status, kind: kind?.rawValue, since: since?.date, name: name)
-            let rows = try store.jobs(matching: filter).map {
+            let jobs = try store.jobs(matching: filter)
+            let progress = try store.itemProgress(jobIDs: jobs.map(\.id))
+            let rows = jobs.map {
                 Row(job: $0.id, name: $0.name, kind: $0.kind, status: $0.status, manifest: $0.sourceName,
-                    created: $0.createdAt, finished: $0.finishedAt)
+                    created: $0.createdAt, finished: $0.finishedAt, items: progress[$0.id])
             }
             if json { return try printJSON(rows) }
-            print(table(["JOB", "KIND", "STATUS", "MANIFEST", "CREATED"], rows.map {
-                [$0.job, $0.kind, $0.status.rawValue, $0.manifest, Timestamp.iso8601($0.created)]
+            print(table(["JOB", "KIND", "STATUS", "ITEMS", "MANIFEST", "CREATED"], rows.map {
+                [$0.job, $0.kind, $0.status.rawValue, $0.items?.description ?? "-", $0.manifest, Timestamp.iso8601($0.created)]
             }))
         }
     }
@@ -133,6 +137,7 @@ extension Jobs {
             let store = try openStore(options.layout)
             let job = try findJob(id, in: store)
             var last: Int64 = 0
+            var warned = false
             while true {
                 // Read the status first: events written before the job ended are then all seen.
                 let finished = try store.job(id: job.id)?.status.isFinished ?? true
@@ -141,6 +146,12 @@ extension Jobs {
                     try printEvent(event)
                 }
                 if !follow || finished { return }
+                // Said once: following goes on, for a `watch` or `drain` started later.
+                if !warned && RunningProcess.list(layout: options.layout).isEmpty {
+                    printError("note: no dropforge process is running on \(options.layout.root.path); job \(job.id) waits until "
+                               + "`dropforge watch` or `dropforge drain` runs it (still following)")
+                    warned = true
+                }
                 Thread.sleep(forTimeInterval: 0.2)
             }
         }

@@ -6,9 +6,11 @@ import DropForgeStore
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show jobs by state, the queue of each stage, throughput and recent failures.",
+        abstract: "Show processes, jobs by state and progress, the queue of each stage, throughput and recent failures.",
         discussion: prose("""
-            For each stage: steps ready to run, steps waiting for a retry (delayed), steps running
+            Processes: the dropforge processes working on the root (the `watch` daemon and any
+            drain or command running work), with host, pid and since when. Running and queued
+            jobs show their items done of total. For each stage: steps ready to run, steps waiting for a retry (delayed), steps running
             now (leased) and how long the oldest ready step has waited. Throughput counts items and
             jobs that ended in the last 1, 5 and 15 minutes. Works beside a running `watch`.
             """))
@@ -25,7 +27,15 @@ struct Status: ParsableCommand {
         var message: String?
     }
 
+    struct ActiveJob: Encodable {
+        var job: String
+        var status: JobStatus
+        var items: ItemProgress?
+    }
+
     struct Report: Encodable {
+        var processes: [RunningProcess]
+        var active: [ActiveJob]
         var jobs: [String: Int]
         var stages: [QueueSummary.StageQueue]
         var throughput: [QueueSummary.Throughput]
@@ -33,7 +43,7 @@ struct Status: ParsableCommand {
         var recentFailures: [Failure]
 
         enum CodingKeys: String, CodingKey {
-            case jobs, stages, throughput, inbox, recentFailures = "recent_failures"
+            case processes, active, jobs, stages, throughput, inbox, recentFailures = "recent_failures"
         }
     }
 
@@ -49,12 +59,27 @@ struct Status: ParsableCommand {
                 .flatMap { try? JSONCoding.decode(StageFailure.self, from: $0) }
             return Failure(job: job.id, at: job.finishedAt, code: failure?.code, message: failure?.message)
         }
-        let report = Report(jobs: summary.jobs, stages: summary.stages, throughput: summary.throughput, inbox: waiting,
+        let processes = RunningProcess.list(layout: layout)
+        let unfinished = try store.jobs(matching: JobFilter(statuses: [.running, .queued], oldestFirst: true, limit: 20))
+        let progress = try store.itemProgress(jobIDs: unfinished.map(\.id))
+        let active = unfinished.map { ActiveJob(job: $0.id, status: $0.status, items: progress[$0.id]) }
+        let report = Report(processes: processes, active: active, jobs: summary.jobs, stages: summary.stages, throughput: summary.throughput, inbox: waiting,
                             recentFailures: failures)
         if json { return try printJSON(report) }
+        if processes.isEmpty {
+            print("processes: none — queued work waits for `dropforge watch` or `dropforge drain`")
+        } else {
+            print("processes:")
+            for process in processes {
+                print("  \(process.role) pid \(process.pid) on \(process.host)" + (process.since.map { " since \(Timestamp.iso8601($0))" } ?? ""))
+            }
+        }
         let jobs = JobStatus.allCases.map { "\($0.rawValue) \(summary.jobs[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         print("jobs: \(jobs)")
         print("inbox: \(waiting) waiting to be claimed")
+        for job in active {
+            print("  \(job.status.rawValue) \(job.job)" + (job.items.map { ": \($0.description) items done" } ?? ""))
+        }
         print(table(["stage", "runnable", "delayed", "leased", "oldest waiting"], summary.stages.map {
             [$0.stage, "\($0.runnable)", "\($0.delayed)", "\($0.leased)",
              $0.oldestWaitingSeconds.map { String(format: "%.1f s", $0) } ?? "-"]

@@ -217,7 +217,9 @@ final class FaultTests: XCTestCase {
         let base = 300
         try root.setConfig("retry: {max_attempts: 3, base_delay_ms: 500, max_delay_ms: 60000}",
                            "retry: {max_attempts: 4, base_delay_ms: \(base), max_delay_ms: 10000}")
-        try root.setConfig("\nproviders: {}\n", "\nproviders:\n  gpu: {type: a1111, base_url: \"http://127.0.0.1:\(port)\", timeout_seconds: 5}\n")
+        // A refusal is a connection failure: the gpu entry's own connection window, shortened.
+        try root.setConfig("\nproviders: {}\n", "\nproviders:\n  gpu: {type: a1111, base_url: \"http://127.0.0.1:\(port)\", timeout_seconds: 5, "
+                           + "retry: {connection: {max_attempts: 4, base_delay_ms: \(base), max_delay_ms: 10000}}}\n")
         let watch = try root.start(["watch"])
         defer { watch.signal(SIGKILL); _ = watch.waitForExit(10) }
         try root.drop("down.yaml", imagesManifest(name: "down", extra: "generate: {provider: gpu}"))

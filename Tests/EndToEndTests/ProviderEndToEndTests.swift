@@ -22,12 +22,14 @@ final class ProviderEndToEndTests: XCTestCase {
     // MARK: - Helpers
 
     /// A root made by `dropforge init`, with fast retries (`retry: {max_attempts: 3,
-    /// base_delay_ms: 50, max_delay_ms: 2000}`), the given `providers:` entries (YAML lines,
+    /// base_delay_ms: 50, max_delay_ms: 2000}`, connection failures too unless `connection` says
+    /// otherwise), the given `providers:` entries (YAML lines,
     /// indented two spaces), a price for `chatModel`, and optionally a response-size limit.
-    func makeRoot(providers: [String], httpResponseBytes: Int? = nil, pricedModel: String = chatModel) throws -> TestRoot {
+    func makeRoot(providers: [String], httpResponseBytes: Int? = nil, pricedModel: String = chatModel,
+                  connection: String = "{max_attempts: 3, base_delay_ms: 50, max_delay_ms: 2000}") throws -> TestRoot {
         let root = try TestRoot()
         try root.setConfig("retry: {max_attempts: 3, base_delay_ms: 500, max_delay_ms: 60000}",
-                           "retry: {max_attempts: 3, base_delay_ms: 50, max_delay_ms: 2000}")
+                           "retry: {max_attempts: 3, base_delay_ms: 50, max_delay_ms: 2000, connection: \(connection)}")
         try root.setConfig("\nproviders: {}\n", "\nproviders:\n" + providers.map { "  " + $0 }.joined(separator: "\n") + "\n")
         try root.setConfig("\nprices: {}\n", "\nprices:\n  \(pricedModel): {input: \(Self.price.input), output: \(Self.price.output)}\n")
         if let bytes = httpResponseBytes {
@@ -442,11 +444,12 @@ final class ProviderEndToEndTests: XCTestCase {
         ]
         for (job, code, text) in expected {
             let failure = try error(job)
+            // Prompt writing is a step per item: the one item fails there, and the job with it.
             XCTAssertEqual(failure["stage"] as? String, "parameters", job)
-            XCTAssertEqual(failure["code"] as? String, code, job)
+            XCTAssertEqual(failure["code"] as? String, "items_failed", job)
             XCTAssertEqual(failure["attempts"] as? Int, 1, job)
             let message = failure["message"] as? String ?? ""
-            XCTAssertTrue(message.contains(text), "\(job): \(message)")
+            XCTAssertTrue(message.contains(text) && message.contains(code + ": "), "\(job): \(message)")
             XCTAssertTrue(message.contains("provider 'chat'"), "\(job): \(message)")
             XCTAssertEqual(chat.calls.filter { $0.subject == job }.count, 1, "\(job) is permanent: one call, no retry")
         }
@@ -496,7 +499,8 @@ final class ProviderEndToEndTests: XCTestCase {
         let jobs = try published(root)
         XCTAssertEqual(jobs["good"]?.summary["status"] as? String, "completed")
         let failure = try root.json(try XCTUnwrap(jobs["locked"]?.folder).appendingPathComponent("error.json"))
-        XCTAssertEqual(failure["code"] as? String, "http_401")
+        XCTAssertEqual(failure["code"] as? String, "items_failed")
+        XCTAssertTrue((failure["message"] as? String ?? "").contains("http_401: "), "\(failure)")
         XCTAssertEqual(rejecting.calls.count, 1, "a 401 is permanent")
         XCTAssertEqual(rejecting.calls.first?.authorization, "Bearer \(Self.key)", "the key did reach the server")
         XCTAssertTrue((failure["message"] as? String ?? "").contains("Incorrect API key provided"), "\(failure)")
@@ -533,8 +537,10 @@ final class ProviderEndToEndTests: XCTestCase {
         XCTAssertEqual(result.status, 1, result.stderr)
         let folder = try XCTUnwrap(try published(root)["nokey"]?.folder)
         let error = try root.json(folder.appendingPathComponent("error.json"))
-        XCTAssertEqual(error["code"] as? String, "api_key_missing")
+        XCTAssertEqual(error["code"] as? String, "items_failed")
+        XCTAssertEqual(error["stage"] as? String, "parameters")
         XCTAssertEqual(error["attempts"] as? Int, 1)
+        XCTAssertTrue((error["message"] as? String ?? "").contains("api_key_missing: "), "\(error)")
         XCTAssertTrue((error["message"] as? String ?? "").contains(Self.keyVariable), "\(error)")
         XCTAssertEqual(chat.calls.count, 0)
     }

@@ -32,11 +32,29 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// Retry policy for failed steps (exponential back-off between the delays).
+    /// Attempts and back-off delays of one retry policy (exponential between the two delays).
+    public struct Backoff: Codable, Sendable, Equatable {
+        public var maxAttempts: Int
+        public var baseDelayMs: Int
+        public var maxDelayMs: Int
+
+        public init(maxAttempts: Int, baseDelayMs: Int, maxDelayMs: Int) {
+            self.maxAttempts = maxAttempts
+            self.baseDelayMs = baseDelayMs
+            self.maxDelayMs = maxDelayMs
+        }
+    }
+
+    /// Retry policy for failed steps (exponential back-off between the delays), and the longer
+    /// one for a provider call whose connection failed (refused, reset, timed out): a server
+    /// that restarts — a llama.cpp server loading its model — is gone for tens of seconds,
+    /// which three attempts over ~1.5 s never cover. The connection default (9 attempts, 0.5 s
+    /// doubling to 8 s) waits ~30 s in all (20–40 s with jitter) before an item fails.
     public struct Retry: Codable, Sendable, Equatable {
         public var maxAttempts = 3
         public var baseDelayMs = 500
         public var maxDelayMs = 60_000
+        public var connection = Backoff(maxAttempts: 9, baseDelayMs: 500, maxDelayMs: 8_000)
         public init() {}
     }
 
@@ -108,7 +126,7 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
             let node = map.value("heartbeat_seconds") ?? map.value("lease_seconds") ?? root
             throw node.error("heartbeat_seconds (\(config.heartbeatSeconds)) must be shorter than lease_seconds (\(config.leaseSeconds))")
         }
-        if let node = map.value("retry") { config.retry = try parseRetry(node) }
+        if let node = map.value("retry") { config.retry = try parseRetry(node, over: config.retry) }
         config.shutdownGraceSeconds = try map.int("shutdown_grace_seconds", in: 0...86_400) ?? config.shutdownGraceSeconds
         if let node = map.value("limits") { config.limits = try Limits.parse(node) }
         if let node = map.value("defaults") {
@@ -123,7 +141,7 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
                 if entry.key == "local" {
                     throw entry.keyNode.error("'local' is built in and cannot be redefined")
                 }
-                config.providers[entry.key] = try ProviderConfig.parse(entry.value)
+                config.providers[entry.key] = try ProviderConfig.parse(entry.value, retry: config.retry)
             }
         }
         if let node = map.value("prices") {
@@ -149,15 +167,29 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         return workers
     }
 
-    private static func parseRetry(_ node: DocumentNode) throws -> Retry {
-        let map = try node.mapping(allowed: ["max_attempts", "base_delay_ms", "max_delay_ms"])
-        var retry = Retry()
-        retry.maxAttempts = try map.int("max_attempts", in: 1...100) ?? retry.maxAttempts
-        retry.baseDelayMs = try map.int("base_delay_ms", in: 0...86_400_000) ?? retry.baseDelayMs
-        retry.maxDelayMs = try map.int("max_delay_ms", in: 0...86_400_000) ?? retry.maxDelayMs
-        if retry.maxDelayMs < retry.baseDelayMs {
-            throw (map.value("max_delay_ms") ?? node).error("max_delay_ms (\(retry.maxDelayMs)) is shorter than base_delay_ms (\(retry.baseDelayMs))")
+    /// `{max_attempts, base_delay_ms, max_delay_ms, connection: {…}}` over `defaults`: the
+    /// top-level `retry:` over the built-in policy, and a provider entry's over the top-level one.
+    static func parseRetry(_ node: DocumentNode, over defaults: Retry) throws -> Retry {
+        let map = try node.mapping(allowed: ["max_attempts", "base_delay_ms", "max_delay_ms", "connection"])
+        var retry = defaults
+        let backoff = try parseBackoff(map, node, over: Backoff(maxAttempts: retry.maxAttempts, baseDelayMs: retry.baseDelayMs,
+                                                                  maxDelayMs: retry.maxDelayMs))
+        (retry.maxAttempts, retry.baseDelayMs, retry.maxDelayMs) = (backoff.maxAttempts, backoff.baseDelayMs, backoff.maxDelayMs)
+        if let connection = map.value("connection") {
+            let inner = try connection.mapping(allowed: ["max_attempts", "base_delay_ms", "max_delay_ms"])
+            retry.connection = try parseBackoff(inner, connection, over: retry.connection)
         }
         return retry
+    }
+
+    private static func parseBackoff(_ map: DocumentMapping, _ node: DocumentNode, over defaults: Backoff) throws -> Backoff {
+        var backoff = defaults
+        backoff.maxAttempts = try map.int("max_attempts", in: 1...100) ?? backoff.maxAttempts
+        backoff.baseDelayMs = try map.int("base_delay_ms", in: 0...86_400_000) ?? backoff.baseDelayMs
+        backoff.maxDelayMs = try map.int("max_delay_ms", in: 0...86_400_000) ?? backoff.maxDelayMs
+        if backoff.maxDelayMs < backoff.baseDelayMs {
+            throw (map.value("max_delay_ms") ?? node).error("max_delay_ms (\(backoff.maxDelayMs)) is shorter than base_delay_ms (\(backoff.baseDelayMs))")
+        }
+        return backoff
     }
 }

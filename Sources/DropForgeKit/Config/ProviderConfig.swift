@@ -25,6 +25,9 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
     public var workflow: String?
     /// Longest a single call may take, in seconds (default 300; image servers can be slow).
     public var timeoutSeconds: Int?
+    /// The entry's own `retry:` (its keys over the top-level `retry:`), for the steps whose call
+    /// to this provider failed; nil: the top-level policy.
+    public var retry: DropforgeConfig.Retry?
 
     public init(type: ProviderType, baseURL: String, model: String? = nil, apiKeyEnv: String? = nil,
                 concurrency: Int? = nil, requestsPerMinute: Int? = nil, workflow: String? = nil) {
@@ -37,9 +40,9 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
         self.workflow = workflow
     }
 
-    static func parse(_ node: DocumentNode) throws -> ProviderConfig {
+    static func parse(_ node: DocumentNode, retry: DropforgeConfig.Retry = DropforgeConfig.Retry()) throws -> ProviderConfig {
         let map = try node.mapping(allowed: ["type", "base_url", "model", "api_key_env", "concurrency",
-                                             "requests_per_minute", "workflow", "timeout_seconds"])
+                                             "requests_per_minute", "workflow", "timeout_seconds", "retry"])
         let type = try map.required("type").oneOf(ProviderType.self)
         let urlNode = try map.required("base_url")
         let baseURL = try urlNode.nonEmptyString()
@@ -61,6 +64,7 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
         provider.requestsPerMinute = try map.int("requests_per_minute", in: 1...1_000_000)
         provider.workflow = try map.value("workflow").map { try SafePath.checkSyntax($0) }
         provider.timeoutSeconds = try map.int("timeout_seconds", in: 1...86_400)
+        provider.retry = try map.value("retry").map { try DropforgeConfig.parseRetry($0, over: retry) }
         return provider
     }
 }

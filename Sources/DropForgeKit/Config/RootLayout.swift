@@ -28,7 +28,7 @@ public struct RootLayout: Sendable {
     public var database: URL { state.appendingPathComponent("state.sqlite") }
     public var work: URL { state.appendingPathComponent("work", isDirectory: true) }
     public var owners: URL { state.appendingPathComponent("owners", isDirectory: true) }
-    /// Held by the running `watch` (one per root).
+    /// Locked by the one `watch` of the root, which writes its owner identity into it.
     public var watchLock: URL { state.appendingPathComponent("watch.lock") }
 
     public func log(job: String) -> URL { logs.appendingPathComponent("\(job).jsonl") }

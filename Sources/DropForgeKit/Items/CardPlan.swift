@@ -23,11 +23,6 @@ public struct CardPlan: Codable, Sendable, Equatable {
         self.warnings = warnings
     }
 
-    /// The card writer's token usage beside the generated image: `0001.gen.png` → `0001.gen.usage.json`.
-    static func usagePath(forImage imagePath: String) -> String {
-        (imagePath.hasSuffix(".png") ? String(imagePath.dropLast(4)) : imagePath) + ".usage.json"
-    }
-
     /// The card that sits beside an item's image in the work folder: `0001.png` → `0001.card.json`.
     static func cardPath(forImage imagePath: String) -> String {
         (imagePath.hasSuffix(".png") ? String(imagePath.dropLast(4)) : imagePath) + ".card.json"

@@ -4,8 +4,6 @@ public struct ImageMetadata: Codable, Sendable, Equatable {
     public var title: String
     public var description: String
     public var tags: [String]
-    /// Tokens the metadata writer used (nil for the local writer).
-    public var usage: [UsageRecord]?
 
     public init(title: String, description: String, tags: [String]) {
         self.title = title

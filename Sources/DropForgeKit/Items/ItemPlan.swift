@@ -16,8 +16,6 @@ public struct ItemPlan: Codable, Sendable, Equatable {
     public var values: [String: String]
     /// Card jobs only: the card to make (the rest of the plan describes its avatar).
     public var card: CardPlan?
-    /// Tokens the prompt writer used for this item (nil for the local writer).
-    public var usage: [UsageRecord]?
 
     public init(index: Int, prompt: String, negative: String, seed: UInt32, width: Int, height: Int,
                 aspectRatio: String, keyword: String, values: [String: String], card: CardPlan? = nil) {

@@ -3,13 +3,10 @@ public struct QualityCheckResult: Codable, Sendable, Equatable {
     public var check: String
     public var passed: Bool
     public var detail: String
-    /// Tokens a provider used for this verdict (the `vision` check).
-    public var usage: UsageRecord?
 
-    public init(check: String, passed: Bool, detail: String, usage: UsageRecord? = nil) {
+    public init(check: String, passed: Bool, detail: String) {
         self.check = check
         self.passed = passed
         self.detail = detail
-        self.usage = usage
     }
 }

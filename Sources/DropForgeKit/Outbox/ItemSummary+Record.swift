@@ -3,18 +3,16 @@ import DropForgeCore
 import DropForgeStore
 
 extension ItemSummary {
-    /// The item's entry in `job.json` and the provider calls made for it, decoded from its
-    /// store record (plan, QC checks, metadata). One decoding for the export stage and for
-    /// `jobs export`, so the two cannot drift apart. `file` is left nil: where the item is
-    /// published is the exporter's business (``publishedFile(of:formats:)``).
-    public static func make(from item: ItemRecord, provider: String,
-                            prices: [String: ModelPrice] = [:]) throws -> (summary: ItemSummary, usage: [UsageRecord]) {
+    /// The item's entry in `job.json`, decoded from its store record (plan, QC checks,
+    /// metadata), with `calls` — the provider calls of its steps (`usageByItem()`). One decoding
+    /// for the export stage and for `jobs export`, so the two cannot drift apart. `file` is left
+    /// nil: where the item is published is the exporter's business (``publishedFile(of:formats:)``).
+    public static func make(from item: ItemRecord, provider: String, calls usage: [UsageRecord] = [],
+                            prices: [String: ModelPrice] = [:]) throws -> ItemSummary {
         let plan = try JSONCoding.decode(ItemPlan.self, from: item.plan)
         let metadata = try item.metadata.map { try JSONCoding.decode(ImageMetadata.self, from: $0) }
         let checks = try item.qcChecks.map { try JSONCoding.decode([QualityCheckResult].self, from: $0) } ?? []
-        // The same calls `ItemRecord.usageRecords()` collects, from what is decoded here already.
-        let usage = (plan.usage ?? []) + checks.compactMap(\.usage) + (metadata?.usage ?? [])
-        let summary = ItemSummary(
+        return ItemSummary(
             item: item.index + 1, status: item.status, file: nil, prompt: plan.prompt, negative: plan.negative,
             seed: plan.seed, width: plan.width, height: plan.height, aspectRatio: plan.aspectRatio,
             keyword: plan.keyword, provider: provider,
@@ -22,7 +20,6 @@ extension ItemSummary {
             title: metadata?.title, description: metadata?.description, tags: metadata?.tags,
             attempts: item.attempts, error: item.lastError,
             usage: usage.isEmpty ? nil : JobSummary.Usage(usage, prices: prices))
-        return (summary, usage)
     }
 
     /// Where an approved item lands in its execution's results folder, relative to that folder:

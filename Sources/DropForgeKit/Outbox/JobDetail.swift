@@ -15,9 +15,13 @@ public struct JobDetail: Encodable, Sendable {
         public var settings: JobSettings?
         /// Seconds per stage, summed over its steps.
         public var stages: [String: Double]
-        /// Text-provider tokens of the execution's items, and their cost at the config's prices.
+        /// Text-provider tokens of the execution's own calls (a retry's, not its parent's), with
+        /// failed attempts, and their cost at the config's prices.
         public var usage: TokenUsage
         public var cost: Double
+        /// How many calls were answered, and the models that answered them (each reply's `model`).
+        public var calls: Int
+        public var models: [String]
         public var steps: [Step]
         public var items: [Item]
     }
@@ -62,7 +66,8 @@ public struct JobDetail: Encodable, Sendable {
         let executions = try store.executions(jobID: job.id).map { execution -> Execution in
             let items = try store.items(executionID: execution.id)
             let steps = try store.steps(executionID: execution.id)
-            let total = UsageRecord.total(items.flatMap { $0.usageRecords() }, prices: prices)
+            let calls = steps.flatMap(\.usageRecords)
+            let total = JobSummary.Usage(calls, prices: prices)
             let indexByItem = Dictionary(uniqueKeysWithValues: items.compactMap { item in item.id.map { ($0, item.index + 1) } })
             let settings = try execution.settings.map { try JSONCoding.decodeSettings(JobSettings.self, from: $0) }
             let formats = settings?.export.formats ?? JobSettings.Export().formats
@@ -73,8 +78,8 @@ public struct JobDetail: Encodable, Sendable {
                 cancelled: execution.cancelledAt,
                 settings: settings,
                 stages: StepRecord.secondsByStage(steps),
-                usage: total.usage,
-                cost: total.cost,
+                usage: TokenUsage(promptTokens: total.promptTokens, completionTokens: total.completionTokens),
+                cost: total.cost, calls: calls.count, models: total.models ?? [],
                 steps: steps.map {
                     Step(stage: $0.stage, item: $0.itemID.flatMap { indexByItem[$0] }, status: $0.status,
                          attempts: $0.attempts, error: $0.lastError)
@@ -114,8 +119,10 @@ public struct JobDetail: Encodable, Sendable {
                              + "size \(settings.params.size), seed \(settings.params.seed.map(String.init) ?? "random"), "
                              + "quality \(settings.quality.enabled ? settings.quality.checks.map(\.rawValue).joined(separator: "+") : "off")")
             }
-            if execution.usage.promptTokens + execution.usage.completionTokens > 0 {
-                lines.append("  tokens: \(execution.usage.promptTokens) prompt + \(execution.usage.completionTokens) completion, cost $\(String(format: "%.4f", execution.cost))")
+            if execution.calls > 0 {
+                lines.append("  tokens: \(execution.usage.promptTokens) prompt + \(execution.usage.completionTokens) completion in "
+                             + "\(execution.calls) call(s), cost \(CostText.dollars(execution.cost)); answered by "
+                             + execution.models.joined(separator: ", "))
             }
             if !execution.stages.isEmpty {
                 lines.append("  stages: " + Stage.allCases.compactMap { stage in

@@ -22,7 +22,7 @@ extension JobExport {
             let settings = try execution.settings.map { try JSONCoding.decodeSettings(JobSettings.self, from: $0) }
             let formats = settings?.export.formats ?? JobSettings.Export().formats
             rows += try items.map { item in
-                var summary = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local").summary
+                var summary = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local")
                 summary.file = try publishedFile(of: item, in: execution, formats: formats)
                 return Row(summary, execution: execution.id, folder: publishedFolder(of: execution), created: item.updatedAt)
             }
@@ -33,7 +33,8 @@ extension JobExport {
         var error = try latest.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) }
         if error == nil && latest.status == .failed {
             // The export stage derives this failure from the items without storing it.
-            error = StageFailure.noApprovedItem(counts: counts, items: latestItems, executionID: latest.id,
+            error = StageFailure.noApprovedItem(counts: counts, items: latestItems, steps: try store.steps(executionID: latest.id),
+                                                executionID: latest.id,
                                                 at: latest.finishedAt ?? job.updatedAt)
         }
         return JobExport(

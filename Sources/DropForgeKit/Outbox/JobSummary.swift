@@ -19,13 +19,19 @@ public struct JobSummary: Codable, Sendable {
         public var stages: [String: Double]
     }
 
+    /// The text-provider calls made: every one, including those of attempts that failed.
     public struct Usage: Codable, Sendable {
         public var promptTokens: Int
         public var completionTokens: Int
         public var cost: Double
+        /// How many calls the server answered (nil in `job.json` files written before issue 17).
+        public var calls: Int? = nil
+        /// The models that answered, as each reply's `model` named it (a server may answer with
+        /// another name than the one asked for, or with whatever model it has loaded).
+        public var models: [String]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", cost
+            case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", cost, calls, models
         }
     }
 

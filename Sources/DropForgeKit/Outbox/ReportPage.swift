@@ -215,7 +215,7 @@ public struct ReportPage: Sendable {
     static func usageText(_ usage: JobSummary.Usage) -> String? {
         guard usage.promptTokens > 0 || usage.completionTokens > 0 || usage.cost > 0 else { return nil }
         var text = "\(usage.promptTokens) prompt + \(usage.completionTokens) completion tokens"
-        if usage.cost > 0 { text += String(format: ", $%.6f", usage.cost) }
+        if usage.cost > 0 { text += ", " + CostText.dollars(usage.cost) }
         return text
     }
 

@@ -16,7 +16,7 @@ public final class Engine: @unchecked Sendable {
         public var workers: [Stage: Int]
         public var leaseSeconds: TimeInterval
         public var heartbeatSeconds: TimeInterval
-        public var retry: RetryPolicy
+        public var retry: RetryRules
         /// Steps a worker leases at once, by stage (1 when absent). Where steps are small
         /// (parameters, export) a worker leases a few, runs them and records them together:
         /// two transactions for the lot instead of two each.
@@ -26,7 +26,7 @@ public final class Engine: @unchecked Sendable {
         /// transaction. Off, every step is queued and claimed.
         public var carryOn: Bool
 
-        public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryPolicy,
+        public init(workers: [Stage: Int], leaseSeconds: TimeInterval, heartbeatSeconds: TimeInterval, retry: RetryRules,
                     batch: [Stage: Int] = [:], carryOn: Bool = true) {
             self.workers = workers
             self.leaseSeconds = leaseSeconds
@@ -287,10 +287,14 @@ public final class Engine: @unchecked Sendable {
     private func execute(_ lease: StepLease, with runner: StageRunner, token: StepCancellation) -> StepCompletion {
         let started = Date()
         // A step of a batch whose job was cancelled while it waited is not started at all.
-        let (result, events) = log.collecting {
-            token.isCancelled ? .failure(CancellationError())
-                : Result { try StepCancellation.with(token) { try runner.run(lease) } }
+        // The meter counts every provider call of the attempt, kept however the step ends.
+        let ((result, events), calls) = UsageMeter.measuring {
+            log.collecting {
+                token.isCancelled ? .failure(CancellationError())
+                    : Result { try StepCancellation.with(token) { try runner.run(lease) } }
+            }
         }
+        let usage = lease.step.usage(adding: calls)
         let transition: StepTransition
         do {
             if token.isCancelled {
@@ -301,11 +305,19 @@ public final class Engine: @unchecked Sendable {
                     retryAt: nil, now: Date())
                 var cancelled = transition
                 cancelled.events = events + [log.make(.info, lease, event: "cancelled", message: "stopped: the job was cancelled")]
+                cancelled.usage = usage
                 return StepCompletion(lease: lease, transition: cancelled, started: started, finished: Date())
             }
             switch result {
             case .success(let outcome):
-                transition = StageGraph.transition(after: lease, outcome, now: Date())
+                var done = StageGraph.transition(after: lease, outcome, now: Date())
+                // One line per finished step, stored in the step's own transaction (issue 17).
+                if let message = outcome.logMessage {
+                    done.events.append(log.make(.info, lease, event: "step_done",
+                                                message: message + String(format: " (%.2f s, attempt %d)",
+                                                                          Date().timeIntervalSince(started), lease.step.attempts)))
+                }
+                transition = done
             case .failure(let error):
                 transition = try failure(error, of: lease)
             }
@@ -315,6 +327,7 @@ public final class Engine: @unchecked Sendable {
         }
         var withEvents = transition
         withEvents.events = events + transition.events
+        withEvents.usage = usage
         return StepCompletion(lease: lease, transition: withEvents, started: started, finished: Date())
     }
 

@@ -58,6 +58,11 @@ public final class EventLog: Sendable {
 
     private static let bufferKey = "dropforge.event-buffer"
 
+    /// Events that are `info` in the job log but reach the process's own output (a `watch` or
+    /// `drain` terminal, cron mail) only with `--verbose`: a line per item and stage would
+    /// bury the job-level lines (claimed, retry, failed, published).
+    public static let stepDetail: Set<String> = ["step_done"]
+
     /// Only ever touched by the thread whose dictionary holds it.
     private final class Buffer {
         var records: [EventRecord] = []
@@ -82,7 +87,8 @@ public final class EventLog: Sendable {
     /// the store. After a crash between the store's commit and this, the store has the event and
     /// the file lacks its line: the file is the copy, the store the record.
     public func emit(_ record: EventRecord) {
-        let level = Level(rawValue: record.level) ?? .info
+        let stored = Level(rawValue: record.level) ?? .info
+        let level = Self.stepDetail.contains(record.event) && stored == .info ? .debug : stored
         // Keys in the documented order: ts, level, job, execution, item, stage, event, message.
         let line = JSONLine.make(["ts": Timestamp.iso8601(record.ts), "level": record.level, "job": record.job,
                                   "execution": record.execution, "item": record.item, "stage": record.stage,

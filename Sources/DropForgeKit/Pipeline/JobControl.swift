@@ -125,7 +125,9 @@ public struct JobControl: Sendable {
         var next = item
         var stage = stage ?? .generate
         let image = item.imagePath.map { layout.resolve($0).path }
-        if stage == .parameters || stage == .export || image.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true {
+        // An item whose prompt could not be written starts with its prompt (its plan holds the draft).
+        if stage != .parameters,
+           stage == .export || image.map({ !FileManager.default.fileExists(atPath: $0) }) ?? true {
             stage = .generate
         }
         next.nextStage = stage
@@ -134,8 +136,9 @@ public struct JobControl: Sendable {
         case .metadata: .checked
         default: .pending
         }
-        if stage == .generate { next.imagePath = nil; next.dhash = nil; next.colorHash = nil }
-        if stage == .generate || stage == .quality { next.qcStatus = nil; next.qcReason = nil; next.qcChecks = nil }
+        let remade = stage == .parameters || stage == .generate
+        if remade { next.imagePath = nil; next.dhash = nil; next.colorHash = nil }
+        if remade || stage == .quality { next.qcStatus = nil; next.qcReason = nil; next.qcChecks = nil }
         next.metadata = nil
         next.attempts = 0
         next.lastError = nil

@@ -33,9 +33,7 @@ public final class Runtime: Sendable {
                 workers: workers.byStage,
                 leaseSeconds: TimeInterval(config.leaseSeconds),
                 heartbeatSeconds: TimeInterval(config.heartbeatSeconds),
-                retry: RetryPolicy(maxAttempts: config.retry.maxAttempts,
-                                   baseDelay: TimeInterval(config.retry.baseDelayMs) / 1000,
-                                   maxDelay: TimeInterval(config.retry.maxDelayMs) / 1000),
+                retry: RetryRules(config: config),
                 batch: config.batch.byStage, carryOn: config.carryOn))
     }
 

@@ -9,9 +9,11 @@ import DropForgeStore
 /// ``StepTransition`` they produce inside the transaction that closes the step, so a second
 /// store (PostgreSQL) is a storage layer, not a second copy of the pipeline.
 public enum StageGraph {
-    /// The stage an item needs after `stage` (generate, quality or metadata), or nil when it is
-    /// done: quality when the execution checks, then metadata when it describes.
+    /// The stage an item needs after `stage` (parameters, generate, quality or metadata), or nil
+    /// when it is done: generate after its prompt was written, quality when the execution
+    /// checks, then metadata when it describes.
     public static func stage(after stage: Stage, in execution: ExecutionRecord) -> Stage? {
+        if stage == .parameters { return .generate }
         if stage == .generate, execution.qualityEnabled { return .quality }
         if stage != .metadata, execution.metadataEnabled { return .metadata }
         return nil
@@ -29,12 +31,18 @@ public enum StageGraph {
     public static func transition(after lease: StepLease, _ outcome: StepOutcome, now: Date) -> StepTransition {
         let execution = lease.execution
         switch outcome {
-        case .expanded(let plans):
+        case .expanded(let plans, let next):
             let items = plans.enumerated().map { index, plan in
                 RoutingEffect.insertItem(ItemRecord(executionID: execution.id, index: index, plan: plan, status: .pending,
-                                                    nextStage: .generate, attempts: 0, updatedAt: now), queue: .generate)
+                                                    nextStage: next, attempts: 0, updatedAt: now), queue: next)
             }
             return StepTransition(close: .done, effects: items + [.exportWhenItemsFinished])
+        case .prompted(let plan):
+            guard var item = lease.item else { return StepTransition(close: .done, effects: []) }
+            item.plan = plan
+            item.attempts = lease.step.attempts
+            item.lastError = nil
+            return StepTransition(close: .done, effects: advance(&item, after: .parameters, execution, now: now))
         case .generated(let path, let dhash, let colorHash):
             guard var item = lease.item else { return StepTransition(close: .done, effects: []) }
             item.imagePath = path

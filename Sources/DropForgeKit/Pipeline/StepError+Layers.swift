@@ -21,6 +21,9 @@ extension HTTPError {
     public func stepError(provider: String) -> StepError {
         let message = "provider '\(provider)': \(description)"
         if kind == .cancelled { return .permanent(.cancelled, message) }
-        return StepError(code: ErrorCode(rawValue: code), message: message, isTransient: isTransient, retryAfter: retryAfter)
+        var error = StepError(code: ErrorCode(rawValue: code), message: message, isTransient: isTransient, retryAfter: retryAfter)
+        error.provider = provider
+        error.isConnectionFailure = [.connectFailed, .timeout, .protocolError].contains(kind)
+        return error
     }
 }

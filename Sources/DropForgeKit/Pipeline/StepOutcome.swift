@@ -4,8 +4,11 @@ import DropForgeStore
 
 /// What a finished step produced. The stage graph turns it into the store's next writes.
 public enum StepOutcome: Sendable {
-    /// parameters: the execution's items, in order.
-    case expanded([Data])
+    /// parameters: the execution's items, in order, each starting at `next` — generate, or
+    /// parameters again when a text provider writes each item's prompt in a step of its own.
+    case expanded([Data], next: Stage = .generate)
+    /// parameters, for one item: its plan with the prompt the writer wrote.
+    case prompted(plan: Data)
     /// generate: the image under `.dropforge/work/`, its perceptual hash and its colour
     /// signature (nil when unknown: the duplicate check then compares shape alone).
     case generated(imagePath: String, dhash: Int64, colorHash: Int64? = nil)
@@ -22,5 +25,18 @@ extension StepOutcome {
     static func generated(imagePath: String, pixels: RGBAImage) -> StepOutcome {
         .generated(imagePath: imagePath, dhash: Int64(bitPattern: ImageAnalysis.differenceHash(pixels)),
                    colorHash: Int64(bitPattern: ImageAnalysis.colorSignature(pixels)))
+    }
+
+    /// What the step's line in the job log says; nil for export, which logs `published` itself.
+    var logMessage: String? {
+        switch self {
+        case .expanded(let plans, let next):
+            return "\(plans.count) item(s) planned" + (next == .parameters ? "; their prompts are written next" : "")
+        case .prompted: return "prompt written"
+        case .generated(let path, _, _): return "image made: \(path)"
+        case .checked(let passed, let reason, _): return passed ? "passed quality checks" : "rejected: \(reason ?? "quality checks failed")"
+        case .described: return "title, description and tags written"
+        case .published: return nil
+        }
     }
 }

@@ -93,5 +93,8 @@ public final class Watch: @unchecked Sendable {
             throw StageFailure(stage: "startup", code: .watchRunning,
                                message: "another `dropforge watch` is already running on \(runtime.layout.root.path) (lock \(path)); use `dropforge drain` beside it, or stop it first")
         }
+        // Who the daemon is, for `status` (its owner lock says since when it runs); a status
+        // that cannot read it shows the daemon as a worker.
+        try? Data(runtime.owner.id.utf8).write(to: runtime.layout.watchLock)
     }
 }

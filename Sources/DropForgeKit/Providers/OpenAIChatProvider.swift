@@ -203,6 +203,8 @@ public struct OpenAIChatProvider: TextProvider {
         let usage = TokenUsage(promptTokens: json["usage"]?["prompt_tokens"]?.intValue ?? 0,
                                completionTokens: json["usage"]?["completion_tokens"]?.intValue ?? 0)
         let answeredBy = json["model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? model
+        // Spent from here on, whatever the reply turns out to be worth.
+        UsageMeter.record(UsageRecord(provider: name, model: answeredBy, usage: usage))
 
         if request.schema != nil, choice["finish_reason"]?.stringValue == "length" {
             throw invalidOutput("the reply was cut off at the token limit (finish_reason \"length\"); raise max_tokens in the profile",

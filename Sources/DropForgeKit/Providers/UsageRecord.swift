@@ -7,19 +7,19 @@ extension ModelPrice {
     }
 }
 
-/// The tokens one call used, with who answered: recorded with an item's plan, QC verdicts and
-/// metadata, summed into `job.json` and `jobs show`.
+/// The tokens one call used, with who answered (the reply's `model`): counted by the step's
+/// `UsageMeter`, stored with the step, summed into `job.json` and `jobs show`.
 public struct UsageRecord: Codable, Sendable, Equatable {
     public var provider: String
     public var model: String
     public var promptTokens: Int
     public var completionTokens: Int
 
-    public init(provider: String, reply: TextReply) {
+    public init(provider: String, model: String, usage: TokenUsage) {
         self.provider = provider
-        model = reply.model
-        promptTokens = reply.usage.promptTokens
-        completionTokens = reply.usage.completionTokens
+        self.model = model
+        promptTokens = usage.promptTokens
+        completionTokens = usage.completionTokens
     }
 
     enum CodingKeys: String, CodingKey {

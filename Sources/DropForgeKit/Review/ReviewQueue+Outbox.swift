@@ -114,7 +114,7 @@ extension ReviewQueue {
         }
         var item = change.item
         item.imagePath = layout.relativePath(review)
-        var sidecar = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local", prices: config.prices).summary
+        var sidecar = try ItemSummary.make(from: item, provider: settings?.generate.provider ?? "local")
         sidecar.file = "\(itemFileStem(item.index)).png"
         try ItemLists.writeJSON(sidecar, to: reviewFolder(change.target).appendingPathComponent("\(itemFileStem(item.index)).json"))
         return layout.relativePath(review)
@@ -146,12 +146,13 @@ extension ReviewQueue {
     /// over the one in `previousSheet` (the folder itself, or the one it replaces).
     func rewrite(_ folder: URL, summary old: JobSummary, items: [ItemRecord], settings: JobSettings?,
                  formats: Set<JobSettings.ExportFormat>, changes: [ReviewChange], previousSheet: URL) throws {
-        let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local",
-                                                              prices: config.prices) }
+        let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local") }
         var summary = old
         summary.items = zip(items, described).map { record, made in
-            var entry = made.summary
+            var entry = made
             let previous = old.items.first { $0.item == entry.item }
+            // The calls were counted by the execution's steps when it was exported.
+            entry.usage = previous?.usage
             if previous?.status == record.status {
                 entry.file = previous?.file
             } else if record.status == .approved {
@@ -160,7 +161,6 @@ extension ReviewQueue {
             return entry
         }
         summary.counts = JobSummary.Counts(items: items)
-        summary.usage = JobSummary.Usage(described.flatMap(\.usage), prices: config.prices)
         for change in changes where change.publishes {
             if let entry = summary.items.first(where: { $0.item == change.number }) {
                 try ItemLists.writeJSON(entry, to: folder.appendingPathComponent("images/\(itemFileStem(change.item.index)).json"))

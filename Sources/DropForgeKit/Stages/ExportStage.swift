@@ -81,23 +81,26 @@ public struct ExportStage: StageRunner {
         let execution = lease.execution
         let settings = execution.settings.flatMap { try? JSONCoding.decodeSettings(JobSettings.self, from: $0) }
         let items = failing == nil ? try store.items(executionID: execution.id) : []
-        let described = try items.map { try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local", prices: prices) }
+        let steps = try store.steps(executionID: execution.id)
+        let calls = steps.usageByItem()
+        let described = try items.map {
+            try ItemSummary.make(from: $0, provider: settings?.generate.provider ?? "local", calls: calls[$0.id] ?? [], prices: prices)
+        }
         let counts = JobSummary.Counts(items: items)
         var failure = try failing ?? execution.failure.map { try JSONCoding.decode(StageFailure.self, from: $0) }
         if failure == nil {
-            failure = StageFailure.noApprovedItem(counts: counts, items: items, executionID: execution.id)
+            failure = StageFailure.noApprovedItem(counts: counts, items: items, steps: steps, executionID: execution.id)
         }
         let cancelled = execution.cancelledAt != nil && failing == nil
         let status: JobStatus = failure == nil ? .completed : cancelled ? .cancelled : .failed
         let isCard = job.kind == JobSettings.Kind.card.rawValue
 
-        var published = described.map(\.summary)
+        var published = described
         // A cancelled job keeps its partial work: every image made so far, rejected ones aside.
         let partial = cancelled ? items.indices.filter { items[$0].isPartialWork } : []
         for index in published.indices where (items[index].status == .approved && !isCard) || partial.contains(index) {
             published[index].file = ItemSummary.imageFile(of: items[index])
         }
-        let steps = try store.steps(executionID: execution.id)
         let summary = JobSummary(
             job: job.id, execution: execution.id, number: execution.number, parent: execution.parentID,
             name: job.name, kind: job.kind, manifest: job.sourceName, manifestID: job.manifestID, status: status,
@@ -106,7 +109,7 @@ public struct ExportStage: StageRunner {
             items: published,
             timings: .init(created: execution.createdAt, started: steps.compactMap(\.startedAt).min(),
                            finished: Date(), stages: StepRecord.secondsByStage(steps)),
-            usage: JobSummary.Usage(described.flatMap(\.usage), prices: prices),
+            usage: JobSummary.Usage(calls.values.flatMap { $0 }, prices: prices),
             settings: settings)
         return Publication(job: job, execution: execution, settings: settings, items: items, summary: summary,
                            failure: failure, status: status, isCard: isCard, partial: partial, lastResort: failing != nil)

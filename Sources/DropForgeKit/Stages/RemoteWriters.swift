@@ -26,14 +26,13 @@ struct RemoteWriters: Sendable {
         ],
     ])
 
-    /// The plan with the provider's prompt in place of the template's, and the call's usage.
+    /// The plan with the provider's prompt in place of the template's.
     func writePrompt(_ plan: ItemPlan, template: String, provider: TextProvider, sampling: TextSampling) throws -> ItemPlan {
         let text = templates.text(PromptTemplates.promptWriter,
                                   ["prompt": plan.prompt, "keyword": plan.keyword, "template": template])
         let reply = try provider.ask(text, schema: Self.promptSchema, sampling: sampling)
         var plan = plan
         plan.prompt = try field("prompt", of: reply, provider: provider).trimmingCharacters(in: .whitespacesAndNewlines)
-        plan.usage = (plan.usage ?? []) + [UsageRecord(provider: provider.name, reply: reply)]
         return plan
     }
 
@@ -44,8 +43,7 @@ struct RemoteWriters: Sendable {
         let passed = reply.json?["passed"]?.boolValue ?? false
         let reason = (reply.json?["reason"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         return QualityCheckResult(check: "vision", passed: passed,
-                                  detail: "\(provider.name): " + (reason.isEmpty ? (passed ? "accepted" : "rejected") : reason),
-                                  usage: UsageRecord(provider: provider.name, reply: reply))
+                                  detail: "\(provider.name): " + (reason.isEmpty ? (passed ? "accepted" : "rejected") : reason))
     }
 
     /// Title, description and tags from the prompt and keyword.
@@ -55,11 +53,9 @@ struct RemoteWriters: Sendable {
         var seen = Set<String>()
         let tags = (reply.json?["tags"]?.arrayValue ?? []).compactMap { $0.stringValue?.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
-        var metadata = ImageMetadata(title: try field("title", of: reply, provider: provider),
-                                     description: try field("description", of: reply, provider: provider),
-                                     tags: Array(tags.prefix(LocalMetadataWriter.maxTags)))
-        metadata.usage = [UsageRecord(provider: provider.name, reply: reply)]
-        return metadata
+        return ImageMetadata(title: try field("title", of: reply, provider: provider),
+                             description: try field("description", of: reply, provider: provider),
+                             tags: Array(tags.prefix(LocalMetadataWriter.maxTags)))
     }
 
     private func field(_ key: String, of reply: TextReply, provider: TextProvider) throws -> String {

@@ -6,16 +6,28 @@ import XCTest
 
 final class DrainProgressTests: XCTestCase {
     func testTheBarShowsItemsJobsRateAndTimeLeft() {
-        let progress = DrainProgress(jobs: 5, jobsFinished: 3, items: 40, itemsDone: 12, elapsed: 4)
-        XCTAssertEqual(progress.rate, 3)
-        XCTAssertEqual(progress.remaining, 28.0 / 3)
-        XCTAssertEqual(progress.bar(width: 10), "[###-------] 12/40 items  3/5 jobs  3.0 items/s  10 s left")
+        // Two item-stages an item: 30 of 80 done in 4 s is 3.75 items/s, 50 left at 7.5 a second.
+        let progress = DrainProgress(jobs: 5, jobsFinished: 3, items: 40, itemsDone: 12, work: 80, workDone: 30, elapsed: 4)
+        XCTAssertEqual(progress.rate, 3.75)
+        XCTAssertEqual(progress.remaining, 50.0 / 7.5)
+        XCTAssertEqual(progress.bar(width: 10), "[###-------] 12/40 items  3/5 jobs  3.8 items/s  7 s left")
+    }
+
+    /// Issue 17: items that have finished generating count although none is done, and a long
+    /// export is still time left once every item is.
+    func testGenerationMovesTheRateAndExportIsTimeLeft() {
+        let generating = DrainProgress(jobs: 1, jobsFinished: 0, items: 100, itemsDone: 0, work: 401, workDone: 51, elapsed: 10)
+        XCTAssertEqual(generating.rate, 51.0 / 4.01 / 10, accuracy: 1e-9)
+        XCTAssertTrue(generating.bar().contains("1.3 items/s"), generating.bar())
+        let exporting = DrainProgress(jobs: 1, jobsFinished: 0, items: 100, itemsDone: 100, work: 401, workDone: 301, elapsed: 30)
+        XCTAssertEqual(exporting.remaining ?? 0, 100 / (301.0 / 30), accuracy: 1e-9)
+        XCTAssertTrue(exporting.bar().hasSuffix("10 s left"), exporting.bar())
     }
 
     func testNoRateYetAndFinishedShowNoTimeLeft() {
         XCTAssertEqual(DrainProgress(jobs: 2, jobsFinished: 0, items: 0, itemsDone: 0).bar(width: 4),
                        "[----] 0/0 items  0/2 jobs  0.0 items/s")
-        XCTAssertEqual(DrainProgress(jobs: 1, jobsFinished: 1, items: 2, itemsDone: 2, elapsed: 1).bar(width: 4),
+        XCTAssertEqual(DrainProgress(jobs: 1, jobsFinished: 1, items: 2, itemsDone: 2, work: 6, workDone: 6, elapsed: 1).bar(width: 4),
                        "[####] 2/2 items  1/1 jobs  2.0 items/s")
     }
 

@@ -62,7 +62,7 @@ final class EngineFixture {
                 workers: Int = 1, leaseSeconds: TimeInterval = 30) -> Engine {
         Engine(store: store, layout: layout, owner: owner, log: events, runners: runners,
                options: .init(workers: Dictionary(uniqueKeysWithValues: Stage.allCases.map { ($0, workers) }),
-                              leaseSeconds: leaseSeconds, heartbeatSeconds: 10, retry: retry))
+                              leaseSeconds: leaseSeconds, heartbeatSeconds: 10, retry: RetryRules(retry)))
     }
 
     func runner(_ stage: Stage, _ body: @escaping @Sendable (StepLease) throws -> StepOutcome) -> TestRunner {

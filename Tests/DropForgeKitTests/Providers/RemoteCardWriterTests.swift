@@ -42,13 +42,13 @@ final class RemoteCardWriterTests: XCTestCase {
         card.setField("name", "Ada")
         card.setField("first_mes", "Hello, {{user}}.")
         let (remote, provider) = writer(server)
-        let result = try remote.complete(card, provider: provider, sampling: TextSampling())
+        let (result, usage) = try UsageMeter.measuring { try remote.complete(card, provider: provider, sampling: TextSampling()) }
         XCTAssertEqual(result.written, ["description", "personality", "scenario", "mes_example"])
         XCTAssertEqual(result.card.text("description"), "written description for {{char}}")
         XCTAssertEqual(result.card.text("first_mes"), "Hello, {{user}}.")
         XCTAssertEqual(server.requests.count, 4)
-        XCTAssertEqual(result.usage.count, 4)
-        XCTAssertEqual(result.usage.first?.promptTokens, 10)
+        XCTAssertEqual(usage.count, 4, "each call is counted by the step's meter")
+        XCTAssertEqual(usage.first?.promptTokens, 10)
         // Each call sees the card as it stands: the last one already has the new description.
         XCTAssertTrue(asked(server.requests[3]).text.contains("written description for {{char}}"))
     }
@@ -69,14 +69,14 @@ final class RemoteCardWriterTests: XCTestCase {
         card.setField("name", "Lin")
         card = CardPlanner.adding([CardBookEntry(keys: ["Kestrel"], content: "An airship.")], to: card)
         let (remote, provider) = writer(server)
-        let lore = try remote.lorebook(for: card, count: 6, provider: provider, sampling: TextSampling())
+        let (lore, usage) = try UsageMeter.measuring { try remote.lorebook(for: card, count: 6, provider: provider, sampling: TextSampling()) }
         // One topics call, then ceil(6 / 5) = 2 batches; the extra 7th topic is not asked for.
         XCTAssertEqual(server.requests.map { asked($0).schema }, ["lore_topics", "lore_entries", "lore_entries"])
         XCTAssertTrue(asked(server.requests[0]).text.contains("not these, already written: Kestrel"))
         XCTAssertFalse(asked(server.requests[2]).text.contains("Extra"))
-        XCTAssertEqual(lore.usage.count, 3)
+        XCTAssertEqual(usage.count, 3)
         // Added to the card, the repeated "Kestrel" is skipped and the new ids follow the old one.
-        let merged = CardPlanner.adding(lore.entries, to: card)
+        let merged = CardPlanner.adding(lore, to: card)
         let keys = merged.bookEntries.compactMap { $0["keys"]?[0]?.stringValue }
         XCTAssertEqual(keys, ["Kestrel", "Port Amber", "Shoal", "Chain bridges", "Storm wall", "Tea"])
         XCTAssertEqual(merged.bookEntries.compactMap { $0["id"]?.intValue }, [0, 1, 2, 3, 4, 5])
@@ -88,7 +88,7 @@ final class RemoteCardWriterTests: XCTestCase {
         defer { server.stop() }
         let (remote, provider) = writer(server)
         let lore = try remote.lorebook(for: CardPlanner.emptyCard(), count: 0, provider: provider, sampling: TextSampling())
-        XCTAssertTrue(lore.entries.isEmpty)
+        XCTAssertTrue(lore.isEmpty)
         XCTAssertTrue(server.requests.isEmpty)
     }
 }

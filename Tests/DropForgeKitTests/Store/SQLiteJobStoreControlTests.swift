@@ -118,7 +118,8 @@ final class SQLiteJobStoreControlTests: XCTestCase {
         let generate = try fixture.claim(.generate, at: F.at(61))
         try store.complete(generate, with: .generated(imagePath: "a.png", dhash: 1), now: F.at(62))
         XCTAssertEqual(try store.progress(jobIDs: ["red_cats", "blue-dogs"]),
-                       DrainProgress(jobs: 2, jobsFinished: 0, items: 2, itemsDone: 1))
+                       DrainProgress(jobs: 2, jobsFinished: 0, items: 2, itemsDone: 1, work: 7, workDone: 2),
+                       "work: 2 items of one stage, each job's parameters step, red_cats' export of 2 and blue-dogs' of 1")
         let throughput = try store.summary(now: F.at(62 + 120)).throughput
         XCTAssertEqual(throughput.map(\.minutes), [1, 5, 15])
         XCTAssertEqual(throughput.map(\.items), [0, 1, 1], "the item approved two minutes ago")

@@ -24,16 +24,13 @@ public struct CardGenerateStage: StageRunner {
         let (plan, cardPlan) = try lease.cardPlan()
         let planned = try CharacterCard.parse(Data(cardPlan.json.utf8))
         var card: CharacterCard
-        var usage: [UsageRecord] = []
         if let writer = try providers.textProvider(named: settings.card?.writer ?? "local") {
             let remote = RemoteCardWriter(templates: PromptTemplates(layout: layout))
             let sampling = settings.text ?? TextSampling()
             let written = try remote.complete(planned, provider: writer, sampling: sampling)
             card = written.card
-            usage = written.usage
             let lore = try remote.lorebook(for: card, count: settings.card?.book.generate ?? 0, provider: writer, sampling: sampling)
-            card = CardPlanner.adding(lore.entries, to: card)
-            usage += lore.usage
+            card = CardPlanner.adding(lore, to: card)
         } else {
             card = LocalCardWriter().complete(planned).card
         }
@@ -54,9 +51,6 @@ public struct CardGenerateStage: StageRunner {
         let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).gen.png")
         try FileSystem.writeAtomically(card.prettyJSON, to: URL(fileURLWithPath: CardPlan.cardPath(forImage: file.path)))
         try FileSystem.writeAtomically(png, to: file)
-        if !usage.isEmpty {
-            try FileSystem.writeAtomically(try JSONCoding.encode(usage), to: URL(fileURLWithPath: CardPlan.usagePath(forImage: file.path)))
-        }
         return .generated(imagePath: layout.relativePath(file), pixels: pixels)
     }
 }

@@ -41,10 +41,7 @@ public struct CardMetadataStage: StageRunner {
         try FileSystem.writeAtomically(Data(contentsOf: layout.resolve(imagePath)), to: file)
         imagePath = layout.relativePath(file)
         let summary = LocalCardWriter.firstSentence(of: card.text("description") ?? "", naming: card.name)
-        var metadata = ImageMetadata(title: card.name, description: summary, tags: tags)
-        // The card writer's calls (made by generate) are carried into the item's metadata.
-        metadata.usage = (try? Data(contentsOf: layout.resolve(CardPlan.usagePath(forImage: lease.item?.imagePath ?? ""))))
-            .flatMap { try? JSONCoding.decode([UsageRecord].self, from: $0) }
+        let metadata = ImageMetadata(title: card.name, description: summary, tags: tags)
         return .described(metadata: try JSONCoding.encode(metadata), imagePath: imagePath)
     }
 }

@@ -45,18 +45,14 @@ struct RemoteCardWriter: Sendable {
 
     /// `count` new lorebook entries: first a list of topics the card's world needs (not already
     /// covered), then the entries for those topics in batches, each call seeing the card.
-    func lorebook(for card: CharacterCard, count: Int, provider: TextProvider, sampling: TextSampling) throws
-        -> (entries: [CardBookEntry], usage: [UsageRecord]) {
-        guard count > 0 else { return ([], []) }
-        var usage: [UsageRecord] = []
+    func lorebook(for card: CharacterCard, count: Int, provider: TextProvider, sampling: TextSampling) throws -> [CardBookEntry] {
+        guard count > 0 else { return [] }
         let known = card.bookEntries.compactMap { $0["keys"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") }
         func ask(_ instruction: String, _ schema: ReplySchema) throws -> JSONValue {
             let prompt = templates.text(Self.template, [
                 "card": JSONWriter.pretty(card.json), "field": "character_book", "guidance": instruction,
             ])
-            let reply = try provider.ask(prompt, schema: schema, sampling: sampling)
-            usage.append(UsageRecord(provider: provider.name, reply: reply))
-            return reply.json ?? .null
+            return try provider.ask(prompt, schema: schema, sampling: sampling).json ?? .null
         }
         let topicsReply = try ask("list \(count) lorebook topics (places, people, objects, events of {{char}}'s world) "
                                   + "that the card mentions or implies" + (known.isEmpty ? "" : "; not these, already written: "
@@ -76,15 +72,14 @@ struct RemoteCardWriter: Sendable {
                 entries.append(CardBookEntry(keys: keys, content: content))
             }
         }
-        return (entries, usage)
+        return entries
     }
 
-    /// The card with its empty fields written, the names of those fields, and the calls' usage.
+    /// The card with its empty fields written and the names of those fields.
     func complete(_ card: CharacterCard, provider: TextProvider, sampling: TextSampling) throws
-        -> (card: CharacterCard, written: [String], usage: [UsageRecord]) {
+        -> (card: CharacterCard, written: [String]) {
         var card = card
         var written: [String] = []
-        var usage: [UsageRecord] = []
         for (field, guidance) in Self.guidance where !CardPlanner.isMeaningful(card.text(field)) {
             let prompt = templates.text(Self.template, [
                 "card": JSONWriter.pretty(card.json), "field": field, "guidance": guidance,
@@ -95,8 +90,7 @@ struct RemoteCardWriter: Sendable {
             }
             card.setField(field, .string(text))
             written.append(field)
-            usage.append(UsageRecord(provider: provider.name, reply: reply))
         }
-        return (card, written, usage)
+        return (card, written)
     }
 }
