@@ -76,6 +76,7 @@ public final class ConfigReload: Sendable {
         check("lease_seconds", \.leaseSeconds)
         check("heartbeat_seconds", \.heartbeatSeconds)
         check("retry", \.retry)
+        if old.providers.mapValues(\.retry) != new.providers.mapValues(\.retry) { keys.append("a provider's retry") }
         check("shutdown_grace_seconds", \.shutdownGraceSeconds)
         return keys
     }
