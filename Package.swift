@@ -7,7 +7,7 @@ import PackageDescription
 let testsLanguageMode: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 
 let layers: [Target.Dependency] = ["DropForgeJSON", "DropForgeMedia", "DropForgeHTTP", "DropForgeCore", "DropForgeCards", "DropForgeStore",
-                                   "DropForgePostgres"]
+                                   "DropForgePostgres", "DropForgePostgresStore"]
 
 let package = Package(
     name: "dropforge",
@@ -64,6 +64,8 @@ let package = Package(
         ]),
         // The libpq connection the PostgreSQL store (issue 14) is built on; a leaf like DropForgeHTTP.
         .target(name: "DropForgePostgres", dependencies: ["CPq"]),
+        // The PostgreSQL job store (issue 14): the JobStore protocols over DropForgePostgres.
+        .target(name: "DropForgePostgresStore", dependencies: ["DropForgeStore", "DropForgePostgres"]),
         // The daemon: config, manifests, intake, providers, stages, pipeline, outbox, review.
         .target(
             name: "DropForgeKit",

@@ -9,7 +9,7 @@ import DropForgeCore
 /// `?` never does. The values are the enums' fixed raw values, so there is nothing to escape.
 extension RawRepresentable where RawValue == String {
     /// `'leased'`.
-    var sqlLiteral: String {
+    public var sqlLiteral: String {
         precondition(!rawValue.contains("'"), "an SQL literal from an enum never holds a quote")
         return "'\(rawValue)'"
     }
@@ -17,7 +17,7 @@ extension RawRepresentable where RawValue == String {
 
 extension Sequence where Element: RawRepresentable, Element.RawValue == String {
     /// `('approved', 'rejected', 'failed')`, for `IN`.
-    var sqlList: String { "(" + map(\.sqlLiteral).joined(separator: ", ") + ")" }
+    public var sqlList: String { "(" + map(\.sqlLiteral).joined(separator: ", ") + ")" }
 }
 
 extension ItemStatus {
