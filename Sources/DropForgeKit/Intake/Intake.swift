@@ -238,6 +238,7 @@ public final class Intake: Sendable {
     }
 
     func read(_ claim: Claim, now: Date) -> ClaimedManifest {
+        let config = config  // one snapshot: a reload meanwhile must not mix two configs in one claim
         let claimFile = claim.file
         let originalName = String(claimFile.split(separator: "~", maxSplits: 1).last ?? Substring(claimFile))
         var claimed = ClaimedManifest(claimFile: claimFile, originalName: originalName,
