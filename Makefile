@@ -21,12 +21,17 @@ run: build
 	@echo "results: $$(ls outbox/results | wc -l) folder(s) in outbox/results, failures: $$(ls outbox/failures 2>/dev/null | wc -l)"
 
 ## test: build and run the whole test suite (unit + end-to-end on the built binary; all XCTest),
-## with a throwaway PostgreSQL cluster (scripts/test-postgres) started for it and stopped after.
+## with a throwaway PostgreSQL cluster (scripts/test-postgres) started for it and stopped after;
+## then the store suites (JobStore*Tests) once more against PostgreSQL: one suite, two stores.
 test: build
 	@pg=$$(mktemp -d /tmp/dropforge-pg.XXXXXX); \
 	url=$$(scripts/test-postgres start "$$pg") || exit 1; \
 	trap 'scripts/test-postgres stop "'"$$pg"'"' EXIT; \
-	DROPFORGE_TEST_POSTGRES_URL="$$url" $(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing
+	DROPFORGE_TEST_POSTGRES_URL="$$url" $(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing && \
+	echo "== the store suites against PostgreSQL ==" && \
+	DROPFORGE_TEST_POSTGRES_URL="$$url" DROPFORGE_TEST_STORE=postgres $(SWIFT) test $(BUILD_FLAGS) --disable-swift-testing \
+	  --skip-build --filter 'DropForgeKitTests.JobStore'
+
 
 ## soak: the fault suites at full scale (DROPFORGE_SOAK=1): kill -9 over 12 rounds of a 1,000-job
 ## drain, 20,000 files flooded into a stopped watch (the inotify queue overflows), 120 jobs under

@@ -1,4 +1,5 @@
 import CPq
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -24,20 +25,95 @@ public final class PostgresConnection {
             throw PostgresError(sqlState: nil, message: message)
         }
         self.connection = connection
+        // Dates are sent and read in this format (``PostgresValue``), whatever the server's defaults.
+        try run(script: "SET TimeZone TO 'UTC'; SET DateStyle TO ISO")
     }
 
     deinit { PQfinish(connection) }
 
+    /// True once libpq has seen the connection break (the server went away); it never recovers:
+    /// ``PostgresSession`` opens a new one.
+    public var isBroken: Bool { PQstatus(connection) == CONNECTION_BAD }
+
+    /// Starts listening on `channel` (an identifier), for ``notifications(timeout:)``.
+    public func listen(_ channel: String) throws {
+        try execute("LISTEN \(channel)")
+    }
+
+    /// The payloads of notifications that arrived, waiting up to `timeout` seconds for the first
+    /// (0: only what is there). Throws when the connection is lost, so a listener can reconnect.
+    public func notifications(timeout: TimeInterval) throws -> [String] {
+        var payloads = try drainNotifications()
+        if payloads.isEmpty, timeout > 0 {
+            var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+            if poll(&descriptor, 1, Int32(timeout * 1000)) > 0 { payloads = try drainNotifications() }
+        }
+        return payloads
+    }
+
+    private func drainNotifications() throws -> [String] {
+        guard PQconsumeInput(connection) == 1 else {
+            throw PostgresError(sqlState: nil, message: Self.firstLine(PQerrorMessage(connection)))
+        }
+        var payloads: [String] = []
+        while let notice = PQnotifies(connection) {
+            payloads.append(String(cString: notice.pointee.extra))
+            PQfreemem(notice)
+        }
+        return payloads
+    }
+
     /// The server's version number (`150018` for 15.18).
     public var serverVersion: Int { Int(PQserverVersion(connection)) }
 
-    /// Runs one statement with `$1, $2, …` bound to `parameters` (nil is SQL NULL) and returns its
-    /// rows as text, the way the server sends them.
+    /// Runs one statement with `$1, $2, …` bound to `values` (nil is SQL NULL) and returns its
+    /// rows as text, the way the server sends them. The statement is prepared on this connection
+    /// the first time its text is seen and reused after (the store's statements are constant
+    /// text, their values always parameters), so the server parses and plans it once.
+    @discardableResult
+    public func query(_ sql: String, _ values: (any PostgresValue)?...) throws -> PostgresRows {
+        try query(sql, values)
+    }
+
+    /// The same with the values in an array.
+    @discardableResult
+    public func query(_ sql: String, _ values: [(any PostgresValue)?]) throws -> PostgresRows {
+        try query(sql, text: values.map { $0?.postgresText })
+    }
+
+    /// The same with the values already in the server's text format.
+    @discardableResult
+    public func query(_ sql: String, text parameters: [String?]) throws -> PostgresRows {
+        guard let name = try prepare(sql) else { return try execute(sql, parameters) }
+        let result: OpaquePointer? = withCStrings(parameters) { values in
+            PQexecPrepared(connection, name, Int32(parameters.count), values, nil, nil, 0)
+        }
+        return try rows(result)
+    }
+
+    /// Statement names by their SQL text; nil when the cache is full (then the text is sent each time).
+    private var prepared: [String: String] = [:]
+    private static let preparedLimit = 256
+
+    private func prepare(_ sql: String) throws -> String? {
+        if let name = prepared[sql] { return name }
+        guard prepared.count < Self.preparedLimit else { return nil }
+        let name = "s\(prepared.count)"
+        _ = try rows(PQprepare(connection, name, sql, 0, nil))
+        prepared[sql] = name
+        return name
+    }
+
+    /// Runs one statement with parameters already in the server's text format.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
         let result: OpaquePointer? = withCStrings(parameters) { values in
             PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
+        return try rows(result)
+    }
+
+    private func rows(_ result: OpaquePointer?) throws -> PostgresRows {
         guard let result else { throw PostgresError(sqlState: nil, message: Self.firstLine(PQerrorMessage(connection))) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {

@@ -99,6 +99,19 @@ public enum PostgresStoreSchema {
                 message text NOT NULL);
             CREATE INDEX events_job ON events(job);
             """),
+        // Idle workers on every host hear of new steps at once (PostgresJobStore.observeNewSteps):
+        // a step that becomes runnable — inserted, or given back as pending — notifies its stage.
+        // Equal notifications of one transaction are folded into one by the server.
+        .init("v2-notify", """
+            CREATE FUNCTION dropforge_steps_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_notify('dropforge_steps', NEW.stage);
+                RETURN NULL;
+            END $$;
+            CREATE TRIGGER steps_notify AFTER INSERT OR UPDATE OF status ON steps
+                FOR EACH ROW WHEN (NEW.status = \(StepStatus.pending.sqlLiteral))
+                EXECUTE FUNCTION dropforge_steps_notify();
+            """),
     ]
 
     /// The migrator for this schema.

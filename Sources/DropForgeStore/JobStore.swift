@@ -74,12 +74,26 @@ public struct QueueSummary: Sendable, Codable, Equatable {
         public var delayed: Int
         public var leased: Int
         public var oldestWaitingSeconds: Double?
+
+        package init(stage: String, runnable: Int, delayed: Int, leased: Int, oldestWaitingSeconds: Double?) {
+            self.stage = stage
+            self.runnable = runnable
+            self.delayed = delayed
+            self.leased = leased
+            self.oldestWaitingSeconds = oldestWaitingSeconds
+        }
     }
     /// Items and jobs that ended within the last `minutes`.
     public struct Throughput: Sendable, Codable, Equatable {
         public var minutes: Int
         public var items: Int
         public var jobs: Int
+
+        package init(minutes: Int, items: Int, jobs: Int) {
+            self.minutes = minutes
+            self.items = items
+            self.jobs = jobs
+        }
     }
     public var jobs: [String: Int]
     public var stages: [StageQueue]
@@ -137,9 +151,15 @@ public protocol StepQueue: AnyObject, Sendable {
     func leaseOwners() throws -> [String]
     /// Steps `owner` holds whose execution was cancelled: its workers abort them.
     func cancelledLeases(owner: String) throws -> [Int64]
+    /// Calls `wake` with the stages of steps queued by any process, where the store hears of
+    /// them (PostgreSQL's LISTEN/NOTIFY). False when it cannot: idle workers then poll sooner.
+    func observeNewSteps(_ wake: @escaping @Sendable ([Stage]) -> Void) -> Bool
 }
 
 extension StepQueue {
+    /// SQLite has no notifications: a process rings its own workers, others poll.
+    public func observeNewSteps(_ wake: @escaping @Sendable ([Stage]) -> Void) -> Bool { false }
+
     /// One step, the oldest of the highest priority.
     public func claimStep(stage: Stage, owner: String, leaseSeconds: TimeInterval, now: Date) throws -> StepLease? {
         try claimSteps(stage: stage, owner: owner, leaseSeconds: leaseSeconds, limit: 1, now: now).first

@@ -27,5 +27,11 @@ extension ItemStatus {
 
 extension JobStatus {
     /// Published, one way or another (``isFinished``).
-    static let finished: [JobStatus] = [.completed, .failed, .cancelled]
+    public static let finished: [JobStatus] = [.completed, .failed, .cancelled]
+}
+
+/// `%` and `_` in what people type are meant literally, in a `LIKE` pattern with `\\` as its escape.
+package func likeEscaped(_ text: String) -> String {
+    text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+        .replacingOccurrences(of: "_", with: "\\_")
 }

@@ -5,15 +5,6 @@ import DropForgeCore
 /// Applying a ``StepTransition``: the SQL behind each ``RoutingEffect``. Which effects a step
 /// leads to is the stage graph's decision (DropForgeKit); nothing here chooses a stage.
 extension SQLiteJobStore {
-    /// What every effect of one transition needs to know about where it happens.
-    struct RoutingContext {
-        var execution: ExecutionRecord
-        var jobID: String
-        var priority: Int
-    }
-
-    /// A lease is only honoured while this owner still holds it: a step whose lease expired and
-    /// was taken by another worker must not be recorded twice.
     func stillHeld(_ db: Database, _ lease: StepLease) throws -> Bool {
         // The attempt number too: the same process may have re-claimed its own expired step.
         try Bool.fetchOne(db, sql: """
@@ -21,7 +12,6 @@ extension SQLiteJobStore {
             """, arguments: [lease.step.leaseOwner, lease.step.attempts, lease.step.id]) ?? false
     }
 
-    /// Keeps the step's provider calls, however the step is closed (a cancelled one included).
     func recordUsage(_ db: Database, _ step: StepRecord, _ transition: StepTransition) throws {
         guard let usage = transition.usage else { return }
         try db.execute(sql: "UPDATE steps SET usage = ? WHERE id = ?", arguments: [usage, step.id])
@@ -79,9 +69,6 @@ extension SQLiteJobStore {
         }
     }
 
-    /// The next step — of the item, or with `item` nil the execution's export — inserted
-    /// already leased to the carrying worker; nil when that step exists already (then nothing is
-    /// inserted and the effect is applied as usual).
     func carry(_ db: Database, _ lease: StepLease, item itemID: Int64?, to carryOn: CarryOn, now: Date) throws -> StepLease? {
         let inserted = try StepRecord.fetchOne(db, sql: """
             INSERT OR IGNORE INTO steps (execution_id, item_id, stage, status, priority, attempts, not_before, created_at,
@@ -113,7 +100,6 @@ extension SQLiteJobStore {
         }
     }
 
-    /// No item of the execution is still being generated (or still waits for its prompt).
     func barrierOpen(_ db: Database, execution: ExecutionRecord) throws -> Bool {
         try Int.fetchOne(db, sql: """
             SELECT COUNT(*) FROM items WHERE execution_id = ? AND next_stage IN \([Stage.parameters, .generate].sqlList)
@@ -127,10 +113,30 @@ extension SQLiteJobStore {
         }
     }
 
-    /// No item of the execution is still open.
     func itemsFinished(_ db: Database, execution: ExecutionRecord) throws -> Bool {
         try Int.fetchOne(db, sql: """
             SELECT COUNT(*) FROM items WHERE execution_id = ? AND status NOT IN \(ItemStatus.terminal.sqlList)
             """, arguments: [execution.id]) == 0
     }
+}
+
+/// ``TransitionWriting`` on one SQLite write transaction.
+struct SQLiteTransitionWriter: TransitionWriting {
+    let store: SQLiteJobStore
+    let db: Database
+
+    func insert(_ events: [EventRecord]) throws { try store.insert(events, db) }
+    func stillHeld(_ lease: StepLease) throws -> Bool { try store.stillHeld(db, lease) }
+    func recordUsage(_ step: StepRecord, _ transition: StepTransition) throws { try store.recordUsage(db, step, transition) }
+    func closeIfCancelled(_ lease: StepLease, now: Date) throws -> Bool { try store.closeIfCancelled(db, lease, now: now) }
+    func close(_ step: StepRecord, _ close: StepTransition.Close, started: Date, now: Date) throws {
+        try store.close(db, step, close, started: started, now: now)
+    }
+    func carry(_ lease: StepLease, item: Int64?, to carryOn: CarryOn, now: Date) throws -> StepLease? {
+        try store.carry(db, lease, item: item, to: carryOn, now: now)
+    }
+    func itemsFinished(execution: ExecutionRecord) throws -> Bool { try store.itemsFinished(db, execution: execution) }
+    func barrierOpen(execution: ExecutionRecord) throws -> Bool { try store.barrierOpen(db, execution: execution) }
+    func nextStage(itemID: Int64) throws -> Stage? { try ItemRecord.fetchOne(db, key: itemID)?.nextStage }
+    func apply(_ effect: RoutingEffect, _ context: RoutingContext, now: Date) throws { try store.apply(effect, db, context, now: now) }
 }

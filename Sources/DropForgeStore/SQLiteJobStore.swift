@@ -173,44 +173,7 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
     }
 
     public func finish(_ completions: [StepCompletion], carryOn: CarryOn?) throws -> StepLease? {
-        try write { db in
-            var carried: StepLease?
-            for completion in completions {
-                let lease = completion.lease
-                try insert(completion.transition.events, db)
-                guard try stillHeld(db, lease) else { continue }
-                try recordUsage(db, lease.step, completion.transition)
-                if try closeIfCancelled(db, lease, now: completion.finished) { continue }
-                try close(db, lease.step, completion.transition.close, started: completion.started, now: completion.finished)
-                let context = RoutingContext(execution: lease.execution, jobID: lease.job.id, priority: lease.step.priority)
-                for effect in completion.transition.effects {
-                    if carried == nil, let carryOn {
-                        switch effect {
-                        case .queue(let stage, let itemID?) where stage == carryOn.stage && itemID == lease.item?.id:
-                            carried = try carry(db, lease, item: itemID, to: carryOn, now: completion.finished)
-                        case .exportWhenItemsFinished where carryOn.stage == .export:
-                            if try itemsFinished(db, execution: lease.execution) {
-                                carried = try carry(db, lease, item: nil, to: carryOn, now: completion.finished)
-                            }
-                        case .releaseQualityBarrier where carryOn.stage == .quality:
-                            // The barrier opens now: this item's quality step is carried, the
-                            // others are queued by the effect itself (which skips the carried one).
-                            if let itemID = lease.item?.id, try barrierOpen(db, execution: lease.execution),
-                               try ItemRecord.fetchOne(db, key: itemID)?.nextStage == .quality {
-                                carried = try carry(db, lease, item: itemID, to: carryOn, now: completion.finished)
-                                try apply(effect, db, context, now: completion.finished)
-                                continue
-                            }
-                        default:
-                            break
-                        }
-                        if carried != nil { continue }
-                    }
-                    try apply(effect, db, context, now: completion.finished)
-                }
-            }
-            return carried
-        }
+        try write { db in try SQLiteTransitionWriter(store: self, db: db).finish(completions, carryOn: carryOn) }
     }
 
     public func renewLeases(owner: String, until: Date) throws {
@@ -244,8 +207,8 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
             if !filter.statuses.isEmpty { request = request.filter(filter.statuses.map(\.rawValue).contains(JobRecord.Columns.status)) }
             if let kind = filter.kind { request = request.filter(JobRecord.Columns.kind == kind) }
             if let since = filter.since { request = request.filter(JobRecord.Columns.createdAt >= since) }
-            if let name = filter.name { request = request.filter(JobRecord.Columns.name.like("%\(Self.escapeLike(name))%", escape: "\\")) }
-            if let prefix = filter.idPrefix { request = request.filter(JobRecord.Columns.id.like("\(Self.escapeLike(prefix))%", escape: "\\")) }
+            if let name = filter.name { request = request.filter(JobRecord.Columns.name.like("%\(likeEscaped(name))%", escape: "\\")) }
+            if let prefix = filter.idPrefix { request = request.filter(JobRecord.Columns.id.like("\(likeEscaped(prefix))%", escape: "\\")) }
             request = filter.oldestFirst
                 ? request.order(JobRecord.Columns.createdAt, JobRecord.Columns.id)
                 : request.order(JobRecord.Columns.createdAt.desc, JobRecord.Columns.id.desc)
@@ -259,11 +222,6 @@ public final class SQLiteJobStore: JobStore, @unchecked Sendable {
         String(decoding: (try? JSONSerialization.data(withJSONObject: values)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    /// `%` and `_` in what people type are meant literally.
-    static func escapeLike(_ text: String) -> String {
-        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_")
-    }
 
     public func job(id: String) throws -> JobRecord? {
         try pool.read { db in try JobRecord.fetchOne(db, key: id) }

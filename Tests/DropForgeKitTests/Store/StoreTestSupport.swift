@@ -1,17 +1,26 @@
 import Foundation
 import XCTest
 @testable import DropForgeKit
+@testable import DropForgePostgres
+@testable import DropForgePostgresStore
 @testable import DropForgeStore
 
-/// A real SQLite store in a fresh temporary folder, removed when the test ends, with helpers
-/// to admit jobs and walk their steps. Times are whole seconds from a fixed origin so the
-/// store's millisecond timestamps compare exactly.
+/// A real store, empty, with helpers to admit jobs and walk their steps: SQLite in a fresh
+/// temporary folder, or — with `DROPFORGE_TEST_STORE=postgres` (`make test` runs the store
+/// suites a second time so) — PostgreSQL in a fresh schema of the test cluster. One suite, two
+/// backends: the stores cannot drift. Times are whole seconds from a fixed origin so both
+/// stores' timestamps compare exactly.
 final class StoreFixture {
     static let origin = Date(timeIntervalSince1970: 1_800_000_000)
 
+    enum Backend: String { case sqlite, postgres }
+    static let backend = Backend(rawValue: ProcessInfo.processInfo.environment["DROPFORGE_TEST_STORE"] ?? "sqlite") ?? .sqlite
+
     let folder: URL
     let path: String
-    let store: SQLiteJobStore
+    /// The PostgreSQL URL of this fixture's schema (postgres backend only).
+    let postgresURL: String?
+    let store: JobStore
 
     init(_ test: XCTestCase) throws {
         folder = FileManager.default.temporaryDirectory
@@ -20,7 +29,29 @@ final class StoreFixture {
         let folder = self.folder
         test.addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         path = folder.appendingPathComponent("state.sqlite").path
-        store = try SQLiteJobStore(path: path)
+        switch Self.backend {
+        case .sqlite:
+            postgresURL = nil
+            store = try SQLiteJobStore(path: path)
+        case .postgres:
+            let url = try PostgresTestDatabase.schema(for: test)
+            postgresURL = url
+            store = try PostgresJobStore(url: url)
+        }
+    }
+
+    /// A second handle on the same store, as a second process would open it.
+    func reopen() throws -> JobStore {
+        if let postgresURL { return try PostgresJobStore(url: postgresURL) }
+        return try SQLiteJobStore(path: path)
+    }
+
+    /// Write transactions made so far by this process's stores of this backend.
+    var writeTransactions: Int {
+        switch Self.backend {
+        case .sqlite: SQLiteJobStore.writeTransactions.load(ordering: .relaxed)
+        case .postgres: PostgresJobStore.writeTransactions.load(ordering: .relaxed)
+        }
     }
 
     /// `origin + seconds`.
@@ -83,4 +114,24 @@ final class StoreFixture {
     static func plan(_ index: Int) -> Data { Data("{\"index\":\(index)}".utf8) }
 
     static let checks = Data("[]".utf8)
+}
+
+/// The test cluster `make test` starts (scripts/test-postgres), and fresh schemas in it.
+enum PostgresTestDatabase {
+    /// The cluster's URL; the test is skipped without one.
+    static func url() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["DROPFORGE_TEST_POSTGRES_URL"], !url.isEmpty else {
+            throw XCTSkip("no test PostgreSQL: run `make test`, which starts one (scripts/test-postgres)")
+        }
+        return url
+    }
+
+    /// A new, empty schema, dropped when the test ends; the URL selects it by `search_path`.
+    static func schema(for test: XCTestCase) throws -> String {
+        let url = try url()
+        let schema = "t_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
+        try PostgresConnection(url: url).run(script: "CREATE SCHEMA \(schema)")
+        test.addTeardownBlock { try? PostgresConnection(url: url).run(script: "DROP SCHEMA \(schema) CASCADE") }
+        return url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+    }
 }

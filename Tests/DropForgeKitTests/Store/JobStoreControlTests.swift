@@ -4,7 +4,7 @@ import XCTest
 @testable import DropForgeStore
 
 /// Cancel, new executions and delete on a real SQLite store.
-final class SQLiteJobStoreControlTests: XCTestCase {
+final class JobStoreControlTests: XCTestCase {
     typealias F = StoreFixture
 
     func testCancelClosesWaitingStepsAndQueuesExportOnceNoWorkerHoldsAStep() throws {

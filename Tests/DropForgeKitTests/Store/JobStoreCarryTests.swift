@@ -6,7 +6,7 @@ import XCTest
 
 /// Issue 13's queue shapes on a real SQLite file: a completion that carries its item on into
 /// the next stage in the same transaction, and leases taken and recorded in batches.
-final class SQLiteJobStoreCarryTests: XCTestCase {
+final class JobStoreCarryTests: XCTestCase {
     typealias F = StoreFixture
 
     private func completion(_ lease: StepLease, _ outcome: StepOutcome, at seconds: TimeInterval) -> StepCompletion {
@@ -20,11 +20,11 @@ final class SQLiteJobStoreCarryTests: XCTestCase {
         let fixture = try StoreFixture(self)
         try fixture.admitExpanded("j", items: 1)
         let generate = try fixture.claim(.generate, owner: "w1", at: F.at(1))
-        let before = SQLiteJobStore.writeTransactions.load(ordering: .relaxed)
+        let before = fixture.writeTransactions
         let carried = try fixture.store.finish(
             [completion(generate, .generated(imagePath: "a.png", dhash: 1), at: 2)],
             carryOn: CarryOn(stage: .quality, owner: "w1", leaseSeconds: 30))
-        XCTAssertEqual(SQLiteJobStore.writeTransactions.load(ordering: .relaxed) - before, 1, "one transaction for both")
+        XCTAssertEqual(fixture.writeTransactions - before, 1, "one transaction for both")
 
         let lease = try XCTUnwrap(carried)
         XCTAssertEqual(lease.step.stage, .quality)
@@ -153,14 +153,14 @@ final class SQLiteJobStoreCarryTests: XCTestCase {
         for name in ["a", "b", "c"] { try fixture.admit(name) }
         let batch = try fixture.store.claimSteps(stage: .parameters, owner: "w1", leaseSeconds: 30, limit: 3, now: F.at(0))
         let failure = StageFailure(stage: "parameters", code: .planInvalid, message: "bad", at: F.at(1))
-        let before = SQLiteJobStore.writeTransactions.load(ordering: .relaxed)
+        let before = fixture.writeTransactions
         _ = try fixture.store.finish([
             completion(batch[0], .expanded([F.plan(0)]), at: 1),
             StepCompletion(lease: batch[1], transition: try StageGraph.transition(afterFailing: batch[1], failure, retryAt: nil, now: F.at(1)),
                            started: F.at(1), finished: F.at(1)),
             completion(batch[2], .expanded([F.plan(0)]), at: 1),
         ], carryOn: nil)
-        XCTAssertEqual(SQLiteJobStore.writeTransactions.load(ordering: .relaxed) - before, 1, "one transaction for the batch")
+        XCTAssertEqual(fixture.writeTransactions - before, 1, "one transaction for the batch")
         XCTAssertEqual(try fixture.steps("a", .generate).count, 1)
         XCTAssertEqual(try fixture.steps("c", .generate).count, 1)
         XCTAssertEqual(try fixture.steps("b", .parameters).map(\.status), [.failed])

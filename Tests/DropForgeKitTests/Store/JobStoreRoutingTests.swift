@@ -5,7 +5,7 @@ import XCTest
 
 /// How `complete` moves items through the stages: parameters → generate → quality → metadata,
 /// the quality barrier, and exactly one export once every item is terminal.
-final class SQLiteJobStoreRoutingTests: XCTestCase {
+final class JobStoreRoutingTests: XCTestCase {
     typealias F = StoreFixture
 
     func testExpandedParametersCreateItemsAndGenerateSteps() throws {

@@ -5,7 +5,7 @@ import XCTest
 @testable import DropForgeStore
 
 /// Admission, claiming, leases and failures of the SQLite store, on real database files.
-final class SQLiteJobStoreQueueTests: XCTestCase {
+final class JobStoreQueueTests: XCTestCase {
     typealias F = StoreFixture
 
     // MARK: Admission
@@ -138,8 +138,8 @@ final class SQLiteJobStoreQueueTests: XCTestCase {
         let fixture = try StoreFixture(self)
         try fixture.admitExpanded("many", items: 40, quality: false, metadata: false)
         // A second connection pool on the same file, as a second process would have.
-        let other = try SQLiteJobStore(path: fixture.path)
-        let stores: [SQLiteJobStore] = [fixture.store, other]
+        let other = try fixture.reopen()
+        let stores: [JobStore] = [fixture.store, other]
         let lock = NSLock()
         var claimed: [String: [Int64]] = [:]
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
@@ -424,7 +424,7 @@ final class SQLiteJobStoreQueueTests: XCTestCase {
     func testTheStateSurvivesReopeningTheFile() throws {
         let fixture = try StoreFixture(self)
         try fixture.admitExpanded("cats", items: 2)
-        let reopened = try SQLiteJobStore(path: fixture.path)
+        let reopened = try fixture.reopen()
         XCTAssertEqual(try reopened.items(executionID: "cats").count, 2)
         XCTAssertEqual(try reopened.steps(executionID: "cats").map(\.stage), [.parameters, .generate, .generate])
     }

@@ -4,7 +4,7 @@ import XCTest
 @testable import DropForgeStore
 
 /// Admissions in batches: one write transaction for many jobs, each with its events.
-final class SQLiteJobStoreAdmissionTests: XCTestCase {
+final class JobStoreAdmissionTests: XCTestCase {
     private func admission(_ id: String, claimFile: String? = nil, manifestID: String? = nil,
                            event: String = "claimed") -> Admission {
         let job = StoreFixture.job(id: id, claimFile: claimFile, manifestID: manifestID)
