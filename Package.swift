@@ -71,7 +71,7 @@ let package = Package(
             name: "DropForgeKit",
             dependencies: [
                 "DropForgeJSON", "DropForgeMedia", "DropForgeHTTP", "DropForgeCore", "DropForgeCards", "DropForgeStore",
-                "CXLSX",
+                "DropForgePostgres", "DropForgePostgresStore", "CXLSX",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 .product(name: "Logging", package: "swift-log"),

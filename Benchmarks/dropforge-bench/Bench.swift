@@ -3,13 +3,13 @@ import DropForgeKit
 import Foundation
 import DropForgeStore
 
-/// `make bench`: runs the four benchmarks of issue 6 against the real, release-built
+/// `make bench`: runs the four benchmarks of issue 6 and the shared-store one of issue 14 against the real, release-built
 /// `dropforge` on temporary roots, prints a table and writes `bench/results.json`.
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dropforge-bench",
-        abstract: "Measure dropforge: pickup latency, drain throughput, scale, PNG encoding.",
+        abstract: "Measure dropforge: pickup latency, drain throughput, scale, PNG encoding, several watches on PostgreSQL.",
         discussion: """
             Each benchmark runs --runs times on a fresh temporary root; every figure is the median \
             of its runs, with the smallest and largest run as its spread. Build in release mode \
@@ -17,7 +17,7 @@ struct Bench: ParsableCommand {
             """)
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case pickup, throughput, scale, encode
+        case pickup, throughput, scale, encode, shared
     }
 
     @Option(help: "The dropforge binary to measure.")
@@ -49,6 +49,15 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Manifests waiting in the inbox per scale run.")
     var scaleJobs = 20000
+
+    @Option(help: "One-item manifests per shared-store run (several watches on one PostgreSQL).")
+    var sharedJobs = 1000
+
+    @Option(parsing: .upToNextOption, help: "Numbers of watch processes to measure on the shared store.")
+    var sharedWatches = [1, 2, 4]
+
+    @Option(help: "A PostgreSQL server for the shared-store runs (default: a throwaway cluster of scripts/test-postgres).")
+    var postgresURL: String?
 
     func run() throws {
         let binaryURL = URL(fileURLWithPath: binary)
@@ -107,6 +116,20 @@ struct Bench: ParsableCommand {
                        target: .atLeast(1000)),
                 Figure("scale", "peak RSS", unit: "MiB", runs: results.map(\.peakMemoryMiB), target: .atMost(100)),
             ]
+        case .shared:
+            let cluster = try PostgresCluster(url: postgresURL)
+            return try sharedWatches.flatMap { watches -> [Figure] in
+                let bench = SharedStoreBenchmark(binary: binary, jobs: sharedJobs, watches: watches, size: 64, clusterURL: cluster.url)
+                let results = try (0..<runs).map { _ in try bench.run() }
+                let name = "\(watches) watch\(watches == 1 ? "" : "es")"
+                return [
+                    Figure("shared", "\(name): jobs per second", unit: "jobs/s", runs: results.map(\.jobsPerSecond)),
+                    Figure("shared", "\(name): round trips per job", unit: "requests", runs: results.map(\.roundTripsPerJob)),
+                    Figure("shared", "\(name): write transactions per job", unit: "tx", runs: results.map(\.writeTransactionsPerJob)),
+                    Figure("shared", "\(name): claim p50", unit: "ms", runs: results.map(\.claimP50)),
+                    Figure("shared", "\(name): claim p99", unit: "ms", runs: results.map(\.claimP99)),
+                ]
+            }
         case .encode:
             let bench = EncodeBenchmark(side: 256, repetitions: 200)
             let results = try (0..<runs).map { _ in try bench.run() }

@@ -1,5 +1,6 @@
 import CPq
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -13,6 +14,10 @@ import Glibc
 /// the protocol — TLS, authentication, `LISTEN/NOTIFY` — that a hand-written one would have to.
 public final class PostgresConnection {
     private let connection: OpaquePointer
+
+    /// Requests sent to a server by this process (each one a network round trip): what
+    /// `make bench` reports per job, since round trips decide how far hosts scale.
+    public static let roundTrips = Atomic<Int>(0)
 
     /// Connects with a libpq connection string or `postgres://` URI. The string is not kept.
     public init(url: String) throws {
@@ -85,6 +90,7 @@ public final class PostgresConnection {
     @discardableResult
     public func query(_ sql: String, text parameters: [String?]) throws -> PostgresRows {
         guard let name = try prepare(sql) else { return try execute(sql, parameters) }
+        Self.roundTrips.add(1, ordering: .relaxed)
         let result: OpaquePointer? = withCStrings(parameters) { values in
             PQexecPrepared(connection, name, Int32(parameters.count), values, nil, nil, 0)
         }
@@ -99,6 +105,7 @@ public final class PostgresConnection {
         if let name = prepared[sql] { return name }
         guard prepared.count < Self.preparedLimit else { return nil }
         let name = "s\(prepared.count)"
+        Self.roundTrips.add(1, ordering: .relaxed)
         _ = try rows(PQprepare(connection, name, sql, 0, nil))
         prepared[sql] = name
         return name
@@ -107,6 +114,7 @@ public final class PostgresConnection {
     /// Runs one statement with parameters already in the server's text format.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [String?] = []) throws -> PostgresRows {
+        Self.roundTrips.add(1, ordering: .relaxed)
         let result: OpaquePointer? = withCStrings(parameters) { values in
             PQexecParams(connection, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
@@ -127,6 +135,7 @@ public final class PostgresConnection {
     /// Runs several statements separated by `;`, with no parameters (schema migrations): the
     /// simple-query protocol, which `execute`'s bound parameters cannot use.
     public func run(script sql: String) throws {
+        Self.roundTrips.add(1, ordering: .relaxed)
         guard let result = PQexec(connection, sql) else {
             throw PostgresError(sqlState: nil, message: Self.firstLine(PQerrorMessage(connection)))
         }

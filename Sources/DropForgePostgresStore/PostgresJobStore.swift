@@ -32,6 +32,10 @@ public final class PostgresJobStore: JobStore {
     /// Write transactions this process has made, like ``SQLiteJobStore/writeTransactions``.
     public static let writeTransactions = Atomic<Int>(0)
 
+    /// How long each claim that leased steps took, in milliseconds (the latest 100,000): the
+    /// claim latency `make bench` reports.
+    public static let claimMilliseconds = Mutex<[Double]>([])
+
     /// Transactions run again after a transient failure, since the store opened.
     public var retries: Int { pool.retries }
 
@@ -89,7 +93,8 @@ public final class PostgresJobStore: JobStore {
                     OR EXISTS (SELECT 1 FROM steps WHERE stage = $1 AND status = \(StepStatus.leased.sqlLiteral) AND lease_expires < $2)
                 """, stage.rawValue, now) == "t"
         }) else { return [] }
-        return try write { db in
+        let started = DispatchTime.now().uptimeNanoseconds
+        let leases: [StepLease] = try write { db -> [StepLease] in
             // Rows another host is claiming right now are skipped, not waited for.
             let steps = try db.fetch(StepRecord.self, """
                 WITH waiting AS (
@@ -148,6 +153,13 @@ public final class PostgresJobStore: JobStore {
             }
             return leases
         }
+        if !leases.isEmpty {
+            let milliseconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+            Self.claimMilliseconds.withLock { samples in
+                if samples.count < 100_000 { samples.append(milliseconds) }
+            }
+        }
+        return leases
     }
 
     public func finish(_ completions: [StepCompletion], carryOn: CarryOn?) throws -> StepLease? {

@@ -5,6 +5,8 @@ import Logging
 import DropForgeCore
 import DropForgeMedia
 import DropForgeStore
+import DropForgePostgres
+import DropForgePostgresStore
 
 /// Exit code 2: a usage or config error (DESIGN §2).
 let usageFailure = ExitCode(DropForgeKit.Drain.Outcome.usageError.rawValue)
@@ -45,13 +47,30 @@ func openRuntime(_ layout: RootLayout, verbose: Bool = false, quiet: Bool = fals
     }
 }
 
-/// Opens only the store (for read-only commands), without starting anything.
-func openStore(_ layout: RootLayout) throws -> JobStore {
-    guard FileManager.default.fileExists(atPath: layout.database.path) else {
+/// The root's config, or a usage error (exit 2) that says where it is wrong.
+func loadConfig(_ layout: RootLayout) throws -> DropforgeConfig {
+    do {
+        return try DropforgeConfig.load(from: layout.configFile)
+    } catch {
+        printError("error: \(error)")
+        throw usageFailure
+    }
+}
+
+/// Opens only the store (for read-only commands), without starting anything: the root's
+/// SQLite file, or the shared PostgreSQL its config names.
+func openStore(_ layout: RootLayout, config: DropforgeConfig? = nil) throws -> JobStore {
+    let config = try config ?? loadConfig(layout)
+    if config.store.type == .sqlite, !FileManager.default.fileExists(atPath: layout.database.path) {
         printError("error: \(layout.root.path) has no state yet (\(layout.database.path)); run `dropforge drain` or `dropforge watch` first")
         throw usageFailure
     }
-    return try SQLiteJobStore(path: layout.database.path)
+    do {
+        return try config.store.open(layout: layout)
+    } catch {
+        printError("error: \(error)")
+        throw usageFailure
+    }
 }
 
 /// Prints `value` as pretty JSON on standard output.
@@ -152,13 +171,26 @@ func cannotWrite(_ file: URL, _ error: Error) -> String {
     return "error: cannot write \(file.path): \(reason)"
 }
 
-/// With `DROPFORGE_COUNTERS_FILE` set, `drain` and the review decisions write what they counted
-/// to that file as JSON when they end: the store's write transactions, dropforge's own
-/// fsync/syncfs calls, and the PNG decodes and encodes. `make bench` reports transactions per job
-/// from it; the review tests check that a decision decodes only what it changes.
+/// With `DROPFORGE_COUNTERS_FILE` set, `drain`, `watch` and the review decisions write what they
+/// counted to that file as JSON when they end: the store's write transactions, dropforge's own
+/// fsync/syncfs calls, and the PNG decodes and encodes; with PostgreSQL also the requests sent to
+/// the server and the claim latency (p50, p99). `make bench` reports them per job; the review
+/// tests check that a decision decodes only what it changes.
 func writeCounters() {
     guard let path = ProcessInfo.processInfo.environment["DROPFORGE_COUNTERS_FILE"], !path.isEmpty else { return }
-    let counters = ["write_transactions": SQLiteJobStore.writeTransactions.load(ordering: .relaxed),
-                    "fsyncs": IOCounters.fsyncs, "png_decodes": PNGCodec.decodeCount, "png_encodes": PNGCodec.encodeCount]
+    var counters: [String: Double] = [
+        "write_transactions": Double(SQLiteJobStore.writeTransactions.load(ordering: .relaxed)
+                                     + PostgresJobStore.writeTransactions.load(ordering: .relaxed)),
+        "fsyncs": Double(IOCounters.fsyncs), "png_decodes": Double(PNGCodec.decodeCount), "png_encodes": Double(PNGCodec.encodeCount)]
+    let roundTrips = PostgresConnection.roundTrips.load(ordering: .relaxed)
+    if roundTrips > 0 {
+        counters["store_round_trips"] = Double(roundTrips)
+        let claims = PostgresJobStore.claimMilliseconds.withLock { $0 }.sorted()
+        if !claims.isEmpty {
+            counters["claims"] = Double(claims.count)
+            counters["claim_ms_p50"] = claims[claims.count / 2]
+            counters["claim_ms_p99"] = claims[min(claims.count - 1, Int(Double(claims.count) * 0.99))]
+        }
+    }
     try? JSONSerialization.data(withJSONObject: counters).write(to: URL(fileURLWithPath: path))
 }

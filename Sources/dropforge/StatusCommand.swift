@@ -8,7 +8,7 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show processes, jobs by state and progress, the queue of each stage, throughput and recent failures.",
         discussion: prose("""
-            Processes: the dropforge processes working on the root (the `watch` daemon and any
+            Store: `sqlite`, or `postgres` with its URL (the password never shown). Processes: the dropforge processes working on the root (the `watch` daemon and any
             drain or command running work), with host, pid and since when. Running and queued
             jobs show their items done of total. For each stage: steps ready to run, steps waiting for a retry (delayed), steps running
             now (leased) and how long the oldest ready step has waited. Throughput counts items and
@@ -34,6 +34,8 @@ struct Status: ParsableCommand {
     }
 
     struct Report: Encodable {
+        /// `sqlite`, or `postgres` and its URL without the password.
+        var store: String
         var processes: [RunningProcess]
         var active: [ActiveJob]
         var jobs: [String: Int]
@@ -43,13 +45,14 @@ struct Status: ParsableCommand {
         var recentFailures: [Failure]
 
         enum CodingKeys: String, CodingKey {
-            case processes, active, jobs, stages, throughput, inbox, recentFailures = "recent_failures"
+            case store, processes, active, jobs, stages, throughput, inbox, recentFailures = "recent_failures"
         }
     }
 
     func run() throws {
         let layout = options.layout
-        let store = try openStore(layout)
+        let config = try loadConfig(layout)
+        let store = try openStore(layout, config: config)
         let summary = try store.summary(now: Date())
         let waiting = (try? InboxScanner(inbox: layout.inbox).candidates().count) ?? 0
         let failures = try store.recentFailures(limit: 5).map { job -> Failure in
@@ -63,9 +66,10 @@ struct Status: ParsableCommand {
         let unfinished = try store.jobs(matching: JobFilter(statuses: [.running, .queued], oldestFirst: true, limit: 20))
         let progress = try store.itemProgress(jobIDs: unfinished.map(\.id))
         let active = unfinished.map { ActiveJob(job: $0.id, status: $0.status, items: progress[$0.id]) }
-        let report = Report(processes: processes, active: active, jobs: summary.jobs, stages: summary.stages, throughput: summary.throughput, inbox: waiting,
+        let report = Report(store: config.store.description(), processes: processes, active: active, jobs: summary.jobs, stages: summary.stages, throughput: summary.throughput, inbox: waiting,
                             recentFailures: failures)
         if json { return try printJSON(report) }
+        print("store: \(report.store)")
         if processes.isEmpty {
             print("processes: none — queued work waits for `dropforge watch` or `dropforge drain`")
         } else {

@@ -25,6 +25,7 @@ struct Watch: ParsableCommand {
         signals.install()
         do {
             try DropForgeKit.Watch(runtime: runtime, signals: signals).run()
+            writeCounters()
         } catch let error as StageFailure {
             printError("error: \(error.message)")
             throw usageFailure

@@ -7,8 +7,8 @@ import XCTest
 /// dropforge's PNG counters (`DROPFORGE_COUNTERS_FILE`) show that a command deciding two items
 /// reads only those items' images and the old contact sheet, and replaces each index file once.
 final class ReviewScaleTests: XCTestCase {
-    private func counters(_ url: URL) throws -> [String: Int] {
-        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Int])
+    private func counters(_ url: URL) throws -> [String: Double] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Double])
     }
 
     func testTwoDecisionsInOneCommandTouchOnlyTheirItemsAndRebuildTheIndexesOnce() throws {

@@ -1,7 +1,6 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import DropForgeCore
+import DropForgePostgres
 
 /// The throwaway cluster `make test` starts (scripts/test-postgres), for tests that restart it.
 public enum TestPostgres {
@@ -10,30 +9,21 @@ public enum TestPostgres {
         ProcessInfo.processInfo.environment["DROPFORGE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// A new, empty schema in the cluster: its URL (selecting it by `search_path`) and how to
+    /// drop it again. Each test gets its own, so tests never see each other's jobs.
+    public static func newSchema(_ url: String) throws -> (url: String, drop: @Sendable () -> Void) {
+        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        try PostgresConnection(url: url).run(script: "CREATE SCHEMA \(schema)")
+        let selecting = url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+        return (selecting, { try? PostgresConnection(url: url).run(script: "DROP SCHEMA \(schema) CASCADE") })
+    }
+
     /// `pg_ctl restart -m fast` of the cluster the URL names (its socket folder); true when it
-    /// came back. Run with posix_spawn and waitpid, not Foundation's `Process`: its
-    /// `waitUntilExit` never returned here once the script had started the server as a daemon.
+    /// came back (``Subprocess``: Foundation's `Process` hangs on a script that starts a daemon).
     public static func restart(_ url: String) -> Bool {
         guard let folder = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "host" })?.value else { return false }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/test-postgres").path
-        return run([script, "restart", folder]) == 0
-    }
-
-    /// Runs `arguments` with the standard streams on /dev/null and waits for its exit status.
-    static func run(_ arguments: [String]) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd in Int32(0)...2 {
-            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { return -1 }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        return Subprocess.run([script, "restart", folder]) == 0
     }
 }

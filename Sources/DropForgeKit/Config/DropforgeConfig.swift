@@ -66,6 +66,8 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
     }
 
     public var version = 1
+    /// Where the state is kept (``StoreConfig``): SQLite, or a PostgreSQL shared by several hosts.
+    public var store = StoreConfig()
     public var watcher = Watcher.inotify
     public var rescanSeconds = 30
     public var pollIntervalMs = 1000
@@ -105,7 +107,7 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
         let reader = DocumentReader(file: file, code: ManifestError.configInvalid, maxBytes: Limits().manifestBytes)
         let root = try reader.read(data, format: DocumentFormat(fileName: file) ?? .yaml)
         let map = try root.mapping(allowed: [
-            "version", "watcher", "rescan_seconds", "poll_interval_ms", "settle_ms", "workers", "batch", "carry_on", "lease_seconds",
+            "version", "store", "watcher", "rescan_seconds", "poll_interval_ms", "settle_ms", "workers", "batch", "carry_on", "lease_seconds",
             "heartbeat_seconds", "retry", "shutdown_grace_seconds", "limits", "defaults", "providers", "prices",
         ])
         var config = DropforgeConfig()
@@ -113,6 +115,7 @@ public struct DropforgeConfig: Codable, Sendable, Equatable {
             let version = try node.int()
             guard version == 1 else { throw node.error("unsupported config version \(version) (expected 1)") }
         }
+        if let node = map.value("store") { config.store = try StoreConfig.parse(node) }
         config.watcher = try map.oneOf("watcher", Watcher.self) ?? config.watcher
         config.rescanSeconds = try map.int("rescan_seconds", in: 1...86_400) ?? config.rescanSeconds
         config.pollIntervalMs = try map.int("poll_interval_ms", in: 10...3_600_000) ?? config.pollIntervalMs

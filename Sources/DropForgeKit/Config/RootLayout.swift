@@ -31,6 +31,12 @@ public struct RootLayout: Sendable {
     /// Locked by the one `watch` of the root, which writes its owner identity into it.
     public var watchLock: URL { state.appendingPathComponent("watch.lock") }
 
+    /// With a shared store, one `watch` per host: `watch-<host>.lock`.
+    public func watchLock(host: String) -> URL { state.appendingPathComponent("watch-\(host).lock") }
+
+    /// The lock of this host's `watch`: the root's one, or this host's with a shared store.
+    public func watchLock(shared: Bool) -> URL { shared ? watchLock(host: OwnerIdentity.hostName) : watchLock }
+
     public func log(job: String) -> URL { logs.appendingPathComponent("\(job).jsonl") }
 
     /// Creates every folder the daemon writes to (all on one filesystem, so renames are atomic).

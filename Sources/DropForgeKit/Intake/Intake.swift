@@ -172,15 +172,29 @@ public final class Intake: Sendable {
 
     /// Admits every claimed file the store does not know (crash between rename and admission),
     /// in batches, and removes claimed files whose job already finished.
+    ///
+    /// With a shared store other hosts claim into the same folder, and a claim without a job row
+    /// may be one that its claimer is still reading and admitting: it is adopted only once its
+    /// claimer is taken to be dead, as a lease is — when the claim (the rename, its ctime) is older
+    /// than `lease_seconds`. Admission is milliseconds after the rename; a claimer that has not
+    /// admitted its claim in that time has died with it. On one host, the caller runs at start-up
+    /// or beside at most one other process of its own, and adopts at once.
     @discardableResult
     public func adoptOrphans() -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: layout.processing.path) else { return [] }
+        let config = config
+        let youngest = config.store.isShared ? Date().timeIntervalSince1970 - Double(config.leaseSeconds) : nil
         var adopted: [String] = []
         var batch = Batch()
         for name in names.sorted() where !name.hasPrefix(".") && name.contains("~") {
             if let job = try? store.job(claimFile: name) {
                 if job.status.isFinished { unlink(layout.processing.appendingPathComponent(name).path) }
                 continue
+            }
+            if let youngest {
+                var info = stat()
+                let path = layout.processing.appendingPathComponent(name).path
+                guard lstat(path, &info) == 0, Double(info.st_ctim.tv_sec) < youngest else { continue }
             }
             if let full = batch.add(Claim(file: name, bytes: nil)) { adopted += admit(full) }
         }

@@ -66,6 +66,7 @@ public final class ConfigReload: Sendable {
         func check<T: Equatable>(_ key: String, _ path: KeyPath<DropforgeConfig, T>) {
             if old[keyPath: path] != new[keyPath: path] { keys.append(key) }
         }
+        check("store", \.store)
         check("watcher", \.watcher)
         check("rescan_seconds", \.rescanSeconds)
         check("poll_interval_ms", \.pollIntervalMs)

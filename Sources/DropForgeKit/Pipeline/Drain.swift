@@ -42,7 +42,7 @@ public struct Drain {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         let intake = runtime.intake
         var tracked = Set(intake.adoptOrphans())
-        if waitingForAll || LockFile.isHeld(at: runtime.layout.watchLock.path) != true {
+        if waitingForAll || LockFile.isHeld(at: runtime.layout.watchLock(shared: runtime.config.store.isShared).path) != true {
             tracked.formUnion(try runtime.store.unfinishedJobIDs())
         }
         runtime.engine.start()

@@ -87,11 +87,17 @@ public final class Engine: @unchecked Sendable {
         runners.withLock { $0[stage] }
     }
 
+    /// The longest idle sleep between claim attempts; set in `start()` before any worker exists.
+    private var maxIdle: TimeInterval = 0.1
+
     /// Steps this process is running right now.
     public var stepsInFlight: Int { lock.withLock { inFlight } }
 
     public func start() {
         reapDeadOwners()
+        // A shared store tells of steps other hosts queue: idle workers then poll only for
+        // expired leases, once a second, instead of every 100 ms.
+        if store.observeNewSteps({ [weak self] stages in self?.ring(stages) }) { maxIdle = 1 }
         for stage in Stage.allCases {
             guard runner(stage) != nil else { continue }
             for number in 0..<max(1, options.workers[stage] ?? 1) {
@@ -184,13 +190,13 @@ public final class Engine: @unchecked Sendable {
             lock.withLock {
                 if ticket.claims { inFlight -= 1 }
                 lock.broadcast()
-                // Idle: sleep until this stage is rung, backing off to 100 ms.
+                // Idle: sleep until this stage is rung, backing off to `maxIdle`.
                 if leases.isEmpty {
                     let until = Date().addingTimeInterval(idle)
                     while !stopping && wakeups[stage, default: 0] == ticket.rung && lock.wait(until: until) {}
                 }
             }
-            if leases.isEmpty { idle = min(0.1, idle * 2) }
+            if leases.isEmpty { idle = min(maxIdle, idle * 2) }
         }
     }
 

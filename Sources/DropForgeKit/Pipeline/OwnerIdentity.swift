@@ -46,9 +46,18 @@ public final class OwnerIdentity: Sendable {
         return LockFile.isHeld(at: path, removingIfFree: true) ?? false
     }
 
-    static let hostName: String = {
+    /// This host's name in owner ids and `watch-<host>.lock`: `$DROPFORGE_HOST_ID` when set
+    /// (hosts whose names clash — containers — or several "hosts" on one machine in a test),
+    /// else the host name. Characters other than letters, digits, `.`, `_` and `-` become `-`
+    /// (a `:` would break the owner id).
+    public static let hostName: String = {
+        if let id = ProcessInfo.processInfo.environment["DROPFORGE_HOST_ID"], !id.isEmpty { return sanitized(id) }
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count - 1)
-        return String(cString: buffer)
+        return sanitized(String(cString: buffer))
     }()
+
+    static func sanitized(_ name: String) -> String {
+        String(name.prefix(64).map { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) ? $0 : "-" })
+    }
 }

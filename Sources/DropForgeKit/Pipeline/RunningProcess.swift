@@ -18,7 +18,7 @@ public struct RunningProcess: Encodable, Sendable, Equatable {
     /// other hosts whose lock file is there (a shared root: they cannot be checked from here).
     public static func list(layout: RootLayout) -> [RunningProcess] {
         let files = (try? FileManager.default.contentsOfDirectory(at: layout.owners, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
-        let watch = watchOwner(layout: layout)
+        let watches = watchOwners(layout: layout)
         return files.filter { $0.pathExtension == "lock" }.compactMap { file -> RunningProcess? in
             let owner = file.deletingPathExtension().lastPathComponent
             let parts = owner.split(separator: ":")
@@ -27,15 +27,19 @@ public struct RunningProcess: Encodable, Sendable, Equatable {
             if String(parts[0]) == OwnerIdentity.hostName, LockFile.isHeld(at: file.path) != true { return nil }
             let since = try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate
             return RunningProcess(owner: owner, host: String(parts[0]), pid: pid, since: since,
-                                  role: owner == watch ? "watch" : "worker")
+                                  role: watches.contains(owner) ? "watch" : "worker")
         }.sorted { ($0.since ?? .distantPast) < ($1.since ?? .distantPast) }
     }
 
-    /// The owner the running `watch` wrote into `watch.lock`, when one holds it.
-    static func watchOwner(layout: RootLayout) -> String? {
-        let path = layout.watchLock.path
-        guard LockFile.isHeld(at: path) == true, let data = FileManager.default.contents(atPath: path) else { return nil }
-        let owner = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return owner.isEmpty ? nil : owner
+    /// The owners the running `watch`es wrote into their locks (`watch.lock`, and with a shared
+    /// store `watch-<host>.lock`), of those locks that are held.
+    static func watchOwners(layout: RootLayout) -> Set<String> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: layout.state.path)) ?? []
+        return Set(names.filter { $0 == "watch.lock" || ($0.hasPrefix("watch-") && $0.hasSuffix(".lock")) }.compactMap { name in
+            let path = layout.state.appendingPathComponent(name).path
+            guard LockFile.isHeld(at: path) == true, let data = FileManager.default.contents(atPath: path) else { return nil }
+            let owner = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return owner.isEmpty ? nil : owner
+        })
     }
 }

@@ -21,7 +21,7 @@ public final class Runtime: Sendable {
         self.layout = layout
         config = try DropforgeConfig.load(from: layout.configFile)
         try layout.createFolders()
-        store = try SQLiteJobStore(path: layout.database.path)
+        store = try config.store.open(layout: layout)
         owner = try OwnerIdentity(layout: layout)
         log = EventLog(store: store, layout: layout, logger: logger)
         intake = Intake(layout: layout, config: config, store: store, log: log)

@@ -84,17 +84,20 @@ public final class Watch: @unchecked Sendable {
                            message: clean ? "stopped; all steps finished" : "stopped; unfinished steps released for the next start")
     }
 
-    /// One `watch` per root: a second one would only compete for the same inotify events.
+    /// One `watch` per root — or, with a shared store, per host: a second one would only
+    /// compete for the same inotify events.
     private func acquireWatchLock() throws {
-        let path = runtime.layout.watchLock.path
+        let shared = runtime.config.store.isShared
+        let path = runtime.layout.watchLock(shared: shared).path
         do {
             watchLock = try LockFile(path: path, wait: false)
         } catch {
+            let scope = shared ? "on this host (\(OwnerIdentity.hostName)) for" : "on"
             throw StageFailure(stage: "startup", code: .watchRunning,
-                               message: "another `dropforge watch` is already running on \(runtime.layout.root.path) (lock \(path)); use `dropforge drain` beside it, or stop it first")
+                               message: "another `dropforge watch` is already running \(scope) \(runtime.layout.root.path) (lock \(path)); use `dropforge drain` beside it, or stop it first")
         }
         // Who the daemon is, for `status` (its owner lock says since when it runs); a status
         // that cannot read it shows the daemon as a worker.
-        try? Data(runtime.owner.id.utf8).write(to: runtime.layout.watchLock)
+        try? Data(runtime.owner.id.utf8).write(to: URL(fileURLWithPath: path))
     }
 }

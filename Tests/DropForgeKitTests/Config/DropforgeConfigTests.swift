@@ -115,3 +115,45 @@ final class DropforgeConfigTests: XCTestCase {
         XCTAssertEqual(error?.description, "config/dropforge.yaml:1:17: rescan_seconds: 0 is below the minimum of 1")
     }
 }
+
+/// `store:` (issue 14): the type, and the URL only by the name of its environment variable.
+final class StoreConfigTests: XCTestCase {
+    private func parse(_ yaml: String) throws -> DropforgeConfig {
+        try DropforgeConfig.parse(Data(yaml.utf8), file: "config/dropforge.yaml")
+    }
+
+    func testSQLiteIsTheDefaultAndPostgresNamesItsVariable() throws {
+        XCTAssertEqual(try parse("version: 1\n").store, StoreConfig())
+        XCTAssertFalse(try parse("version: 1\n").store.isShared)
+        let shared = try parse("store: {type: postgres, url_env: QUEUE_DB}\n").store
+        XCTAssertEqual(shared, StoreConfig(type: .postgres, urlEnv: "QUEUE_DB"))
+        XCTAssertTrue(shared.isShared)
+    }
+
+    func testAURLInTheConfigIsRefusedWithWhereToPutIt() {
+        XCTAssertThrowsError(try parse("store:\n  type: postgres\n  url: postgres://u:secret@db/q\n")) { error in
+            let error = error as? ManifestError
+            XCTAssertEqual(error?.line, 3)
+            XCTAssertTrue(error?.message.contains("url_env") ?? false, "\(String(describing: error))")
+        }
+        XCTAssertThrowsError(try parse("store: {type: postgres, url_env: \"postgres://u:secret@db/q\"}\n")) { error in
+            XCTAssertTrue((error as? ManifestError)?.message.contains("not an environment variable name") ?? false)
+        }
+        XCTAssertThrowsError(try parse("store: {type: mysql}\n"))
+    }
+
+    func testAMissingVariableIsAConfigErrorAndTheShownURLHasNoPassword() throws {
+        let layout = RootLayout(root: FileManager.default.temporaryDirectory.appendingPathComponent("no-root-\(UUID().uuidString)"))
+        let store = StoreConfig(type: .postgres, urlEnv: "QUEUE_DB")
+        XCTAssertThrowsError(try store.open(layout: layout, environment: [:])) { error in
+            XCTAssertEqual((error as? ManifestError)?.code, "config_invalid")
+            XCTAssertTrue("\(error)".contains("QUEUE_DB"))
+        }
+        XCTAssertEqual(store.description(environment: ["QUEUE_DB": "postgres://u:secret@db/q"]), "postgres postgres://u:***@db/q")
+        XCTAssertEqual(store.description(environment: [:]), "postgres ($QUEUE_DB not set)")
+        XCTAssertThrowsError(try store.open(layout: layout, environment: ["QUEUE_DB": "postgresql:///q?host=/nonexistent&password=secret"])) { error in
+            XCTAssertTrue("\(error)".hasPrefix("cannot open the store (postgres "), "\(error)")
+            XCTAssertFalse("\(error)".contains("secret"), "\(error)")
+        }
+    }
+}

@@ -4,6 +4,7 @@ import XCTest
 @testable import DropForgePostgres
 @testable import DropForgePostgresStore
 @testable import DropForgeStore
+import FakeServers
 
 /// A real store, empty, with helpers to admit jobs and walk their steps: SQLite in a fresh
 /// temporary folder, or — with `DROPFORGE_TEST_STORE=postgres` (`make test` runs the store
@@ -128,10 +129,8 @@ enum PostgresTestDatabase {
 
     /// A new, empty schema, dropped when the test ends; the URL selects it by `search_path`.
     static func schema(for test: XCTestCase) throws -> String {
-        let url = try url()
-        let schema = "t_\(UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: ""))"
-        try PostgresConnection(url: url).run(script: "CREATE SCHEMA \(schema)")
-        test.addTeardownBlock { try? PostgresConnection(url: url).run(script: "DROP SCHEMA \(schema) CASCADE") }
-        return url + (url.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(schema)"
+        let schema = try TestPostgres.newSchema(try url())
+        test.addTeardownBlock(schema.drop)
+        return schema.url
     }
 }
