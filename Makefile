@@ -4,7 +4,7 @@
 SWIFT       ?= swift
 ROOT        ?= .
 BUILD_FLAGS ?=
-APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev libpq-dev postgresql
+APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-dev libxlsxwriter-dev libpq-dev postgresql iproute2
 BIN          = .build/debug/dropforge
 FUZZ_SECONDS ?= 300
 

@@ -30,8 +30,9 @@ public final class PostgresConnection {
             throw PostgresError(sqlState: nil, message: message)
         }
         self.connection = connection
-        // Dates are sent and read in this format (``PostgresValue``), whatever the server's defaults.
-        try run(script: "SET TimeZone TO 'UTC'; SET DateStyle TO ISO")
+        // Dates are sent and read in this format (``PostgresValue``), whatever the server's defaults;
+        // notices (`DROP … CASCADE` listing what went) would go to standard error.
+        try run(script: "SET TimeZone TO 'UTC'; SET DateStyle TO ISO; SET client_min_messages TO warning")
     }
 
     deinit { PQfinish(connection) }

@@ -23,7 +23,7 @@ public final class PostgresJobStore: JobStore {
     public init(url: String, backoff: PostgresSession.Backoff = .init()) throws {
         self.url = url
         pool = try PostgresPool(url: url, backoff: backoff)
-        try pool.read { try PostgresStoreSchema.migrator.migrate($0) }
+        _ = try pool.read { try PostgresStoreSchema.migrator.migrate($0) }
     }
 
     /// The URL without its password, for `status` and logs.
@@ -176,14 +176,14 @@ public final class PostgresJobStore: JobStore {
     }
 
     public func renewLeases(owner: String, until: Date) throws {
-        try write { db in
+        _ = try write { db in
             try db.query("UPDATE steps SET lease_expires = $1 WHERE lease_owner = $2 AND status = \(StepStatus.leased.sqlLiteral)",
                          until, owner)
         }
     }
 
     public func releaseLeases(owner: String, countAttempt: Bool) throws {
-        try write { db in
+        _ = try write { db in
             try db.query("""
                 UPDATE steps SET status = \(StepStatus.pending.sqlLiteral), lease_owner = NULL, lease_expires = NULL,
                        attempts = attempts - $1

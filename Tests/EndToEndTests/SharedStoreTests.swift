@@ -1,5 +1,7 @@
 import DropForgeKit
 import DropForgeMedia
+import DropForgeCore
+import DropForgePostgres
 import DropForgeStore
 import FakeServers
 import Foundation
@@ -43,6 +45,43 @@ final class SharedStoreTests: XCTestCase {
             watches[host] = try root.start(["watch"], environment: environment.merging(["DROPFORGE_HOST_ID": host]) { $1 })
         }
         return watches
+    }
+
+    /// The same scenario with each host in a network namespace of its own (scripts/test-netns),
+    /// reaching PostgreSQL over TCP at its veth address, so that what crosses a network — the
+    /// connection, NOTIFY, a lost connection — really does.
+    func testHostsInTheirOwnNetworkNamespacesReachTheServerOverTheirAddresses() throws {
+        let (root, environment) = try sharedRoot()
+        let netns = TestPostgres.script("test-netns")
+        guard Subprocess.run([netns, "up", "3"]) == 0 else {
+            throw XCTSkip("network namespaces cannot be made here (`ip netns add` needs root or CAP_NET_ADMIN): "
+                          + "the hosts of the other SharedStoreTests share this one's network")
+        }
+        defer { _ = Subprocess.run([netns, "down", "3"]) }
+        let cluster = TestPostgres.url!
+        let addresses = (1...3).map { "10.201.\($0).1" }
+        XCTAssertTrue(TestPostgres.restart(cluster, listening: addresses), "the cluster listens on the veth addresses")
+        defer { _ = TestPostgres.restart(cluster) }
+        // The schema's URL names the socket; each host gets the same database over its address.
+        let options = try XCTUnwrap(URLComponents(string: environment["DROPFORGE_POSTGRES_URL"]!)?.percentEncodedQuery?
+            .split(separator: "&").first { $0.hasPrefix("options=") })
+        var watches: [String: RunningCommand] = [:]
+        for (number, address) in addresses.enumerated() {
+            let host = "host-\(number + 1)"
+            watches[host] = try root.start(["watch"], environment: [
+                "DROPFORGE_POSTGRES_URL": "postgresql://dropforge@\(address):5432/dropforge?\(options)", "DROPFORGE_HOST_ID": host,
+            ], wrapper: ["/usr/sbin/ip", "netns", "exec", "dropforge-h\(number + 1)"])
+        }
+        let expected = try dropTiny(root, count: 300)
+        XCTAssertTrue(root.wait(120) { root.results.count >= 50 }, "the hosts started working")
+        // Each host is connected from inside its namespace.
+        let clients = try PostgresConnection(url: cluster)
+            .execute("SELECT DISTINCT host(client_addr) FROM pg_stat_activity WHERE client_addr IS NOT NULL").rows.compactMap { $0[0] }
+        XCTAssertEqual(Set(clients), Set((1...3).map { "10.201.\($0).2" }), "every host reached the server over its veth")
+        watches["host-2"]!.signal(SIGKILL)
+        XCTAssertTrue(watches["host-2"]!.waitForExit(10))
+        watches.removeValue(forKey: "host-2")
+        try finish(root, expected, Array(watches.values))
     }
 
     /// Every PNG decodes (libpng) and every JSON file parses, in every published folder.

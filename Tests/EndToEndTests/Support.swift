@@ -61,10 +61,16 @@ final class TestRoot {
     /// Starts `dropforge ARGS --root ROOT` in the background. With `fileSizeLimitBlocks`, under
     /// that file-size limit (`ulimit -f`, 512-byte blocks in POSIX sh): the shell execs dropforge,
     /// so the process id is dropforge's.
-    func start(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitBlocks: Int? = nil) throws -> RunningCommand {
+    /// With `wrapper`, dropforge is run by that command (`ip netns exec NS`), which execs it.
+    func start(_ arguments: [String], environment: [String: String] = [:], fileSizeLimitBlocks: Int? = nil,
+               wrapper: [String] = []) throws -> RunningCommand {
         let process = Process()
         process.executableURL = dropforgeBinary
         process.arguments = arguments + ["--root", url.path]
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [dropforgeBinary.path] + arguments + ["--root", url.path]
+        }
         if let blocks = fileSizeLimitBlocks {
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "ulimit -f \(blocks) && exec \"$0\" \"$@\"", dropforgeBinary.path] + arguments + ["--root", url.path]

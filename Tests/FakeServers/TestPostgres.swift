@@ -18,12 +18,17 @@ public enum TestPostgres {
         return (selecting, { try? PostgresConnection(url: url).run(script: "DROP SCHEMA \(schema) CASCADE") })
     }
 
-    /// `pg_ctl restart -m fast` of the cluster the URL names (its socket folder); true when it
-    /// came back (``Subprocess``: Foundation's `Process` hangs on a script that starts a daemon).
-    public static func restart(_ url: String) -> Bool {
+    /// `pg_ctl restart -m fast` of the cluster the URL names (its socket folder), listening on
+    /// the TCP `addresses` too; true when it came back (``Subprocess``: Foundation's `Process`
+    /// hangs on a script that starts a daemon).
+    public static func restart(_ url: String, listening addresses: [String] = []) -> Bool {
         guard let folder = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "host" })?.value else { return false }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/test-postgres").path
-        return Subprocess.run([script, "restart", folder]) == 0
+        return Subprocess.run([script("test-postgres"), "restart", folder, addresses.joined(separator: ",")]) == 0
+    }
+
+    /// A script of this repository's `scripts/`.
+    public static func script(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/\(name)").path
     }
 }

@@ -51,6 +51,16 @@ public struct OutboxPublisher: Sendable {
         try appendIndex(job: job, execution: execution, status: status.rawValue, path: path, at: date)
     }
 
+    /// Whether `index.jsonl` already has the line of `execution` published as `status`: a
+    /// publication run again after a crash that came between its index line and the store's
+    /// record (on this host, or a host whose lease expired) must not add a second one. Read only
+    /// on that path, when the folder was found already published.
+    public func indexHasLine(execution: String, status: JobStatus) -> Bool {
+        guard let text = try? String(contentsOf: layout.index, encoding: .utf8) else { return false }
+        let line = String(decoding: JSONLine.make(["execution": execution, "status": status.rawValue]), as: UTF8.self)
+        return text.contains(line.dropFirst().dropLast(2))  // `"execution":"…","status":"…"`
+    }
+
     /// Also for what is not a job status: `deleted` (the folder is gone; `path` says where it was).
     public func appendIndex(job: String, execution: String, status: String, path: String?, at date: Date) throws {
         let line = JSONLine.make(["job": job, "execution": execution, "status": status, "path": path,

@@ -64,6 +64,7 @@ public struct ExportStage: StageRunner {
         var publication = try gather(lease, failing: failing)
         if publication.summary.counts.rejected > 0 { try publishReview(publication) }
         let parent = publication.failure == nil ? layout.results : layout.failures
+        let republished = FileManager.default.fileExists(atPath: parent.appendingPathComponent(publication.execution.id).path)
         let destination = try publisher.publishFolder(named: publication.execution.id, into: parent) { folder in
             try copyManifest(of: publication.job, to: folder.appendingPathComponent("manifest.\(publication.job.manifestExt)"))
             if publication.failure != nil {
@@ -72,7 +73,7 @@ public struct ExportStage: StageRunner {
                 try writeResults(&publication, into: folder)
             }
         }
-        return try finish(publication, at: destination)
+        return try finish(publication, at: destination, republished: republished)
     }
 
     /// Reads the execution's items and decides its status and `job.json`.
@@ -168,13 +169,15 @@ public struct ExportStage: StageRunner {
     }
 
     /// After the rename: the index line, the log line, and the claim and work files go.
-    private func finish(_ publication: Publication, at destination: URL) throws -> StepOutcome {
+    private func finish(_ publication: Publication, at destination: URL, republished: Bool) throws -> StepOutcome {
         let job = publication.job
         let execution = publication.execution
         let status = publication.status
         let counts = publication.summary.counts
         let relative = layout.relativePath(destination)
-        try publisher.appendIndex(job: job.id, execution: execution.id, status: status, path: relative, at: Date())
+        if !(republished && publisher.indexHasLine(execution: execution.id, status: status)) {
+            try publisher.appendIndex(job: job.id, execution: execution.id, status: status, path: relative, at: Date())
+        }
         log.record(status == .completed ? .info : .error, job: job.id, execution: execution.id, stage: .export,
                    event: "published", message: "\(status.rawValue): \(relative) (\(counts.approved) approved, \(counts.rejected) rejected, \(counts.failed) failed)"
                        + (publication.failure.map { " — \($0.code): \($0.message)" } ?? ""))

@@ -290,4 +290,18 @@ extension OutboxPublisherTests {
         }
         XCTAssertEqual(IOCounters.snapshot() - before, IOCounters.Snapshot(directorySyncs: 1))
     }
+
+    /// An export run again after a crash between its index line and the store's record finds
+    /// the line there and does not add a second (issue 14: seen when a host died mid-export).
+    func testAnExecutionsIndexLineIsFoundSoARepublicationAddsNoSecond() throws {
+        let layout = try layout()
+        let publisher = OutboxPublisher(layout: layout)
+        XCTAssertFalse(publisher.indexHasLine(execution: "cats-abc123", status: .completed), "no index yet")
+        try publisher.appendIndex(job: "cats-abc123", execution: "cats-abc123", status: .completed,
+                                  path: "outbox/results/cats-abc123", at: Date())
+        XCTAssertTrue(publisher.indexHasLine(execution: "cats-abc123", status: .completed))
+        XCTAssertFalse(publisher.indexHasLine(execution: "cats-abc123", status: .failed), "another status is another line")
+        XCTAssertFalse(publisher.indexHasLine(execution: "cats-abc12", status: .completed), "a prefix of the id is not the id")
+        XCTAssertFalse(publisher.indexHasLine(execution: "cats-abc123.2", status: .completed))
+    }
 }
