@@ -169,9 +169,12 @@ public final class PostgresJobStore: JobStore {
             // miss the other's uncommitted item, so each finish holds its executions' rows, taken
             // in one order (no deadlock between two finishes); the second then reads what the first
             // committed. SQLite gets the same from its single writer.
+            // The same read says which of them were cancelled meanwhile.
             let executions = Array(Set(completions.map(\.lease.execution.id))).sorted()
-            try db.query("SELECT 1 FROM executions WHERE id = ANY($1) ORDER BY id FOR UPDATE", PostgresArray(executions))
-            return try PostgresTransitionWriter(db: db).finish(completions, carryOn: carryOn)
+            let cancelled = Set(try db.query("""
+                SELECT id, cancelled_at IS NOT NULL FROM executions WHERE id = ANY($1) ORDER BY id FOR UPDATE
+                """, PostgresArray(executions)).rows.filter { $0[1] == "t" }.compactMap { $0[0] })
+            return try PostgresTransitionWriter(db: db, cancelled: cancelled).finish(completions, carryOn: carryOn)
         }
     }
 

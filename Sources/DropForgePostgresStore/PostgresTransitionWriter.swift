@@ -6,8 +6,19 @@ import DropForgeStore
 /// ``TransitionWriting`` on one PostgreSQL transaction: the SQL behind each ``RoutingEffect``,
 /// the same writes as the SQLite store's in PostgreSQL's words (`ON CONFLICT DO NOTHING` for
 /// `INSERT OR IGNORE`, `$n` parameters). Which effects a step leads to is the stage graph's.
-struct PostgresTransitionWriter: TransitionWriting {
+final class PostgresTransitionWriter: TransitionWriting {
     let db: PostgresConnection
+    /// The executions of the transaction that are cancelled, when the caller has read that
+    /// already (a finish reads it with the rows it locks); nil: look each one up.
+    private let cancelled: Set<String>?
+    /// Items as this transaction last wrote them: a carried step's item is the one just updated,
+    /// not read back (one round trip less per carried step).
+    private var written: [Int64: ItemRecord] = [:]
+
+    init(db: PostgresConnection, cancelled: Set<String>? = nil) {
+        self.db = db
+        self.cancelled = cancelled
+    }
 
     func insert(_ events: [EventRecord]) throws {
         for event in events { try db.insert(event, into: "events") }
@@ -26,7 +37,7 @@ struct PostgresTransitionWriter: TransitionWriting {
     }
 
     func closeIfCancelled(_ lease: StepLease, now: Date) throws -> Bool {
-        guard lease.step.stage != .export,
+        guard lease.step.stage != .export, cancelled?.contains(lease.execution.id) ?? true,
               let execution = try db.fetchOne(ExecutionRecord.self, "SELECT * FROM executions WHERE id = $1", lease.execution.id),
               execution.cancelledAt != nil
         else { return false }
@@ -60,6 +71,7 @@ struct PostgresTransitionWriter: TransitionWriting {
         switch effect {
         case .updateItem(let item):
             try db.update(item, in: "items")
+            if let id = item.id { written[id] = item }
         case .insertItem(let item, let stage):
             let stored = try db.insert(item, into: "items")
             if let stage, let id = stored?.id {
@@ -106,7 +118,7 @@ struct PostgresTransitionWriter: TransitionWriting {
             """, lease.execution.id, itemID, carryOn.stage.rawValue, lease.step.priority, now,
             carryOn.owner, now.addingTimeInterval(carryOn.leaseSeconds))
         else { return nil }
-        let item = try itemID.flatMap { try db.fetchOne(ItemRecord.self, "SELECT * FROM items WHERE id = $1", $0) }
+        let item = try itemID.flatMap { id in try written[id] ?? db.fetchOne(ItemRecord.self, "SELECT * FROM items WHERE id = $1", id) }
         return StepLease(step: step, job: lease.job, execution: lease.execution, item: item)
     }
 
