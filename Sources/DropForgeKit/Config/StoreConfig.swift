@@ -64,7 +64,7 @@ public struct StoreConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// What `status` shows: `sqlite .dropforge/state.sqlite`, or `postgres <URL without password>`.
+    /// What `status` shows: `sqlite`, or `postgres` and the URL without its password.
     public func description(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         switch type {
         case .sqlite: "sqlite"
