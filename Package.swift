@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", exact: "0.10.0"),
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
     ],
     targets: [
         // System libraries (Debian -dev packages); see DESIGN §10.
@@ -78,10 +80,19 @@ let package = Package(
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ]
         ),
+        // `dropforge serve`: the HTTP API in front of DropForgeKit's job control (Hummingbird).
+        .target(
+            name: "DropForgeServer",
+            dependencies: [
+                "DropForgeKit", "DropForgeStore", "DropForgeCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "dropforge",
             dependencies: layers + [
-                "DropForgeKit",
+                "DropForgeKit", "DropForgeServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

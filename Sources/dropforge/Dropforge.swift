@@ -17,7 +17,7 @@ struct Dropforge: ParsableCommand {
             Start with: dropforge init --root ./studio --examples && dropforge drain --root ./studio
             """),
         version: DropForge.version,
-        subcommands: [Init.self, Watch.self, Drain.self, Submit.self, Validate.self, Status.self, Jobs.self, Review.self, Card.self, StoreCommand.self]
+        subcommands: [Init.self, Watch.self, Serve.self, Drain.self, Submit.self, Validate.self, Status.self, Jobs.self, Review.self, Card.self, StoreCommand.self]
     )
 
     /// Like `ParsableCommand.main()`, but a usage error exits 2 (DESIGN §2's exit codes), not

@@ -16,19 +16,18 @@ struct Jobs: ParsableCommand {
         defaultSubcommand: List.self)
 }
 
-/// Finds a job by its id, one of its execution ids, or a unique prefix of an id.
+/// Finds a job by its id, one of its execution ids, or a unique prefix of an id (``JobLookup``).
 func findJob(_ id: String, in store: JobReader) throws -> JobRecord {
-    if let job = try store.job(id: id) { return job }
-    if let dot = id.lastIndex(of: "."), Int(id[id.index(after: dot)...]) != nil,
-       let job = try store.job(id: String(id[..<dot])) {
-        return job
+    do {
+        return try JobLookup.find(id, in: store)
+    } catch let failure as JobLookup.Failure {
+        if case .notFound = failure {
+            printError("error: \(failure); `dropforge jobs list` shows them")
+        } else {
+            printError("error: \(failure)")
+        }
+        throw ExitCode(1)
     }
-    let matches = try store.jobs(matching: JobFilter(idPrefix: id, limit: 6))
-    if matches.count == 1 { return matches[0] }
-    printError(matches.isEmpty
-        ? "error: no job '\(id)'; `dropforge jobs list` shows them"
-        : "error: '\(id)' matches several jobs (\(matches.prefix(5).map(\.id).joined(separator: ", "))); give more of the id")
-    throw ExitCode(1)
 }
 
 /// `--since` values: `30m`, `2h`, `7d`, `2026-11-21` or an ISO 8601 time.

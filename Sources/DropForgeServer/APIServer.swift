@@ -1,0 +1,62 @@
+import DropForgeCore
+import DropForgeKit
+import DropForgeStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// `dropforge serve`'s HTTP side: the API under `/api/v1` in front of the same store and job code
+/// the CLI uses (``JobLookup``, ``JobDetail``, ``StatusReport``) — no second implementation.
+public struct APIServer: Sendable {
+    public let layout: RootLayout
+    public let config: DropforgeConfig
+    public let store: JobStore
+    /// The bearer token, when `--api-token-env` names a set variable.
+    public let token: String?
+    /// Reads need the token too: the server listens off loopback.
+    public let guardsReads: Bool
+
+    public init(layout: RootLayout, config: DropforgeConfig, store: JobStore, token: String?, guardsReads: Bool) {
+        self.layout = layout
+        self.config = config
+        self.store = store
+        self.token = token
+        self.guardsReads = guardsReads
+    }
+
+    /// Whether `host` is a loopback address, where the server may run without a token.
+    public static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(ErrorEnvelope())
+        if let token { router.middlewares.add(BearerToken(token: token, guardsReads: guardsReads)) }
+        router.get("healthz") { _, _ in JSONReply.response(["ok": true]) }
+        let api = router.group("api/v1")
+        api.get("status") { _, _ in
+            JSONReply.response(try await offloaded { try StatusReport.make(layout: layout, config: config, store: store) })
+        }
+        api.get("jobs") { request, _ in
+            let query = try JobsQuery(request.uri.queryParameters)
+            return JSONReply.response(try await offloaded { try query.page(in: store) })
+        }
+        api.get("jobs/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            let prices = config.prices
+            return JSONReply.response(try await offloaded {
+                try JobDetail.load(try JobLookup.find(id, in: store), from: store, prices: prices)
+            })
+        }
+        return router
+    }
+
+    /// Serves until `shutdown` is triggered; `onReady` gets the port it listens on (useful with
+    /// port 0, which picks a free one).
+    public func application(host: String, port: Int, logger: Logger,
+                            onReady: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "dropforge"),
+                    onServerRunning: { channel in onReady(channel.localAddress?.port ?? port) }, logger: logger)
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import DropForgeKit
+import DropForgeServer
+import DropForgeStore
+import Foundation
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon of `watch` and an HTTP API for jobs and status.",
+        discussion: prose("""
+            Everything `watch` does (intake, stages, signals, one per root or per host), plus an
+            HTTP server: GET /healthz, and under /api/v1: GET /status, GET /jobs (status, kind,
+            since, name, limit, offset), GET /jobs/{id}. Answers are JSON; errors are
+            {"error": {"code", "message", "details"}} with their HTTP status.
+            It listens on 127.0.0.1:8760 unless --listen says otherwise; port 0 picks a free port,
+            and the line `listening on http://HOST:PORT` on standard output names it. Off loopback
+            a token is required: set the variable --api-token-env names (DROPFORGE_API_TOKEN) and
+            send `Authorization: Bearer <token>`; with a token set, requests that change something
+            need it on loopback too. SIGTERM or SIGINT stops both gracefully.
+            """))
+
+    @OptionGroup var options: RootOptions
+
+    @Option(help: ArgumentHelp("The address and port to listen on.", valueName: "HOST:PORT"))
+    var listen = "127.0.0.1:8760"
+
+    @Option(name: .customLong("api-token-env"), help: ArgumentHelp("The environment variable that holds the API token.", valueName: "NAME"))
+    var apiTokenEnv = "DROPFORGE_API_TOKEN"
+
+    @Flag(help: "Log every event, not only the important ones.")
+    var verbose = false
+
+    func run() throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
+            printError("error: --listen '\(listen)' is not HOST:PORT (for example 127.0.0.1:8760)")
+            throw usageFailure
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let token = ProcessInfo.processInfo.environment[apiTokenEnv].flatMap { $0.isEmpty ? nil : $0 }
+        let loopback = APIServer.isLoopback(host)
+        if !loopback && token == nil {
+            printError("error: listening on \(host) (not loopback) needs a token: set \(apiTokenEnv) (or name another variable with --api-token-env)")
+            throw usageFailure
+        }
+        let runtime = try openRuntime(options.layout, verbose: verbose)
+        let server = APIServer(layout: runtime.layout, config: runtime.config, store: runtime.store, token: token, guardsReads: !loopback)
+        let signals = SignalTrap()
+        signals.install()
+        let http = HTTPService(server: server, host: host, port: port)
+        guard let bound = http.start() else { throw usageFailure }
+        print("listening on http://\(host.contains(":") ? "[\(host)]" : host):\(bound)")
+        fflush(nil)
+        defer { http.stop() }
+        do {
+            try DropForgeKit.Watch(runtime: runtime, signals: signals).run()
+        } catch let error as StageFailure {
+            printError("error: \(error.message)")
+            throw usageFailure
+        }
+    }
+}
