@@ -15,13 +15,17 @@ public struct APIServer: Sendable {
     public let token: String?
     /// Reads need the token too: the server listens off loopback.
     public let guardsReads: Bool
+    /// Claims a file just placed in the inbox and returns its job id: the daemon's own intake.
+    public let claim: @Sendable (String) -> String?
 
-    public init(layout: RootLayout, config: DropforgeConfig, store: JobStore, token: String?, guardsReads: Bool) {
+    public init(layout: RootLayout, config: DropforgeConfig, store: JobStore, token: String?, guardsReads: Bool,
+                claim: @escaping @Sendable (String) -> String?) {
         self.layout = layout
         self.config = config
         self.store = store
         self.token = token
         self.guardsReads = guardsReads
+        self.claim = claim
     }
 
     /// Whether `host` is a loopback address, where the server may run without a token.
@@ -42,6 +46,8 @@ public struct APIServer: Sendable {
             let query = try JobsQuery(request.uri.queryParameters)
             return JSONReply.response(try await offloaded { try query.page(in: store) })
         }
+        let submission = JobSubmission(layout: layout, config: config, store: store, claim: claim)
+        api.post("jobs") { request, _ in try await submission.submit(request) }
         api.get("jobs/{id}") { _, context in
             let id = try context.parameters.require("id")
             let prices = config.prices

@@ -20,7 +20,8 @@ struct ErrorEnvelope<Context: RequestContext>: RouterMiddleware {
             }
         } catch let error as any HTTPResponseError {
             let code = error.status == .notFound ? "not_found" : error.status == .contentTooLarge ? "too_large" : "http_\(error.status.code)"
-            let message = error.status == .notFound ? "no such route: \(request.method) \(request.uri.path)" : error.status.reasonPhrase
+            let message = error.status == .notFound ? "no such route: \(request.method) \(request.uri.path)"
+                : error.status == .contentTooLarge ? "the request body is larger than limits.manifest_bytes" : error.status.reasonPhrase
             return Self.response(APIError(error.status, code: code, message))
         } catch {
             context.logger.error("\(request.method) \(request.uri.path): \(error)")

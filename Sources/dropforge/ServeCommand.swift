@@ -9,8 +9,9 @@ struct Serve: ParsableCommand {
         abstract: "Run the daemon of `watch` and an HTTP API for jobs and status.",
         discussion: prose("""
             Everything `watch` does (intake, stages, signals, one per root or per host), plus an
-            HTTP server: GET /healthz, and under /api/v1: GET /status, GET /jobs (status, kind,
-            since, name, limit, offset), GET /jobs/{id}. Answers are JSON; errors are
+            HTTP server: GET /healthz, and under /api/v1: GET /status, POST /jobs (a manifest; 202
+            with the job id, 422 with the problems), GET /jobs (status, kind, since, name, limit,
+            offset), GET /jobs/{id}. Answers are JSON; errors are
             {"error": {"code", "message", "details"}} with their HTTP status.
             It listens on 127.0.0.1:8760 unless --listen says otherwise; port 0 picks a free port,
             and the line `listening on http://HOST:PORT` on standard output names it. Off loopback
@@ -43,7 +44,11 @@ struct Serve: ParsableCommand {
             throw usageFailure
         }
         let runtime = try openRuntime(options.layout, verbose: verbose)
-        let server = APIServer(layout: runtime.layout, config: runtime.config, store: runtime.store, token: token, guardsReads: !loopback)
+        let server = APIServer(layout: runtime.layout, config: runtime.config, store: runtime.store, token: token, guardsReads: !loopback) { name in
+            let job = runtime.intake.claim(name)
+            if job != nil { runtime.engine.ring() }
+            return job
+        }
         let signals = SignalTrap()
         signals.install()
         let http = HTTPService(server: server, host: host, port: port)

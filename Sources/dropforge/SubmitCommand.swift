@@ -20,7 +20,6 @@ struct Submit: ParsableCommand {
     func run() throws {
         let layout = options.layout
         let resolver = try manifestResolver(layout)
-        try FileManager.default.createDirectory(at: layout.inboxTemp, withIntermediateDirectories: true)
         var invalid = 0
         for file in files {
             if let problem = check(file, with: resolver) {
@@ -28,26 +27,10 @@ struct Submit: ParsableCommand {
                 invalid += 1
                 continue
             }
-            let source = URL(fileURLWithPath: file)
-            let name = freeName(for: source.lastPathComponent, in: layout.inbox)
-            let temp = layout.inboxTemp.appendingPathComponent("\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            try FileSystem.writeAtomically(try Data(contentsOf: source), to: temp)
-            try FileSystem.rename(temp, to: layout.inbox.appendingPathComponent(name))
+            let name = try InboxSubmission.place(try Data(contentsOf: URL(fileURLWithPath: file)),
+                                                 as: URL(fileURLWithPath: file).lastPathComponent, in: layout)
             print("submitted: \(file) → inbox/\(name)")
         }
         if invalid > 0 { throw ExitCode(1) }
-    }
-
-    /// `name`, or `stem-2.ext`, `stem-3.ext`… when the inbox already has that name.
-    private func freeName(for name: String, in inbox: URL) -> String {
-        let stem = (name as NSString).deletingPathExtension
-        let ext = (name as NSString).pathExtension
-        var candidate = name
-        var number = 2
-        while FileManager.default.fileExists(atPath: inbox.appendingPathComponent(candidate).path) {
-            candidate = "\(stem)-\(number).\(ext)"
-            number += 1
-        }
-        return candidate
     }
 }

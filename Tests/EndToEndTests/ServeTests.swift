@@ -1,0 +1,121 @@
+import DropForgeHTTP
+import DropForgeMedia
+import Foundation
+import XCTest
+
+/// `dropforge serve`, the real binary, over real HTTP on 127.0.0.1 (the project's libcurl client).
+final class ServeTests: XCTestCase {
+    /// A started `serve` and the base URL its first output line names.
+    private func serve(_ root: TestRoot, listen: String = "127.0.0.1:0", environment: [String: String] = [:]) throws -> (RunningCommand, URL) {
+        let server = try root.start(["serve", "--listen", listen], environment: environment)
+        var base: URL?
+        XCTAssertTrue(root.wait(20) {
+            let line = server.result().stdout.split(separator: "\n").first { $0.hasPrefix("listening on ") }
+            base = line.flatMap { URL(string: String($0.dropFirst("listening on ".count))) }
+            return base != nil
+        }, "serve did not say where it listens: \(server.result().stderr)")
+        return (server, try XCTUnwrap(base))
+    }
+
+    /// Any status, with its body (the client throws on non-2xx; the error carries the response).
+    private func send(_ method: String, _ url: URL, body: Data? = nil, headers: [(name: String, value: String)] = []) throws -> HTTPResponse {
+        do {
+            return try HTTPClient().send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        } catch let error as HTTPError {
+            return try XCTUnwrap(error.response, "\(method) \(url): \(error)")
+        }
+    }
+
+    private func object(_ response: HTTPResponse) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: response.body) as? [String: Any], String(decoding: response.body, as: UTF8.self))
+    }
+
+    func testSubmitPollAndReadTheFinishedJob() throws {
+        let root = try TestRoot()
+        let (server, base) = try serve(root)
+        defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(20)) }
+
+        XCTAssertEqual(try object(send("GET", base.appendingPathComponent("healthz")))["ok"] as? Bool, true)
+        let yaml = [("Content-Type", "application/yaml")].map { (name: $0.0, value: $0.1) }
+        let submitted = try send("POST", URL(string: "api/v1/jobs?filename=api-cats.yaml", relativeTo: base)!,
+                                 body: Data(imagesManifest(name: "api-cats", count: 2).utf8), headers: yaml)
+        XCTAssertEqual(submitted.status, 202)
+        let accepted = try object(submitted)
+        let job = try XCTUnwrap(accepted["job"] as? String, "\(accepted)")
+        XCTAssertTrue(job.hasPrefix("api-cats-"))
+        XCTAssertEqual(accepted["url"] as? String, "/api/v1/jobs/\(job)")
+        XCTAssertEqual(accepted["inbox"] as? String, "api-cats.yaml")
+
+        var detail: [String: Any] = [:]
+        XCTAssertTrue(root.wait(30) {
+            detail = (try? object(send("GET", URL(string: "api/v1/jobs/\(job)", relativeTo: base)!))) ?? [:]
+            return detail["status"] as? String == "completed"
+        }, "the job did not complete: \(detail)")
+        let outbox = try XCTUnwrap(((detail["executions"] as? [[String: Any]])?.first)?["outbox"] as? String, "\(detail.keys)")
+        let pngs = try FileManager.default.contentsOfDirectory(atPath: root.url.appendingPathComponent(outbox).appendingPathComponent("images").path)
+            .filter { $0.hasSuffix(".png") }
+        XCTAssertEqual(pngs.count, 2)
+        for png in pngs {
+            let image = try PNGCodec.decode(Data(contentsOf: root.url.appendingPathComponent(outbox).appendingPathComponent("images/\(png)")))
+            XCTAssertEqual(image.image.width, 64)
+        }
+
+        let list = try object(send("GET", URL(string: "api/v1/jobs?status=completed&limit=1", relativeTo: base)!))
+        let rows = try XCTUnwrap(list["jobs"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["job"] as? String }, [job])
+        XCTAssertEqual((rows[0]["items"] as? [String: Any])?["done"] as? Int, 2)
+        XCTAssertNil(list["next"], "one job: no next page")
+        let status = try object(send("GET", URL(string: "api/v1/status", relativeTo: base)!))
+        XCTAssertEqual((status["jobs"] as? [String: Any])?["completed"] as? Int, 1)
+        XCTAssertEqual(status["store"] as? String, "sqlite")
+    }
+
+    func testErrorsComeAsTheEnvelopeWithTheirStatus() throws {
+        let root = try TestRoot()
+        let (server, base) = try serve(root)
+        defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(20)) }
+        func error(_ response: HTTPResponse) throws -> (Int, String, [String]) {
+            let body = try XCTUnwrap(try object(response)["error"] as? [String: Any])
+            return (response.status, body["code"] as? String ?? "?", body["details"] as? [String] ?? [])
+        }
+        let invalid = "version: 1\nkind: images\nparams:\n  count: -3\n"
+        let (status, code, details) = try error(send("POST", base.appendingPathComponent("api/v1/jobs"), body: Data(invalid.utf8),
+                                                     headers: [(name: "Content-Type", value: "application/yaml")]))
+        XCTAssertEqual(status, 422)
+        XCTAssertEqual(code, "manifest_invalid")
+        XCTAssertTrue(details.contains { $0.hasPrefix("submitted.yaml:4:10: params.count:") }, "\(details)")
+        XCTAssertEqual(root.folders(root.layout.inbox), [], "an invalid manifest is not placed")
+
+        XCTAssertEqual(try error(send("GET", base.appendingPathComponent("api/v1/jobs/nope"))).0, 404)
+        XCTAssertEqual(try error(send("GET", base.appendingPathComponent("api/v1/nothing"))).1, "not_found")
+        XCTAssertEqual(try error(send("GET", URL(string: "api/v1/jobs?status=bogus", relativeTo: base)!)).0, 400)
+        XCTAssertEqual(try error(send("POST", base.appendingPathComponent("api/v1/jobs"), body: Data("x".utf8),
+                                      headers: [(name: "Content-Type", value: "image/png")])).0, 415)
+        XCTAssertEqual(try error(send("POST", URL(string: "api/v1/jobs?filename=../evil.yaml", relativeTo: base)!,
+                                      body: Data(imagesManifest(name: "evil").utf8), headers: [(name: "Content-Type", value: "application/yaml")])).0, 400)
+        let huge = Data(repeating: 0x61, count: 1_048_577)
+        XCTAssertEqual(try error(send("POST", base.appendingPathComponent("api/v1/jobs"), body: huge,
+                                      headers: [(name: "Content-Type", value: "application/json")])).0, 413)
+        // The server is still up after all that.
+        XCTAssertEqual(try send("GET", base.appendingPathComponent("healthz")).status, 200)
+    }
+
+    func testATokenGuardsChangesAndIsRequiredOffLoopback() throws {
+        let root = try TestRoot()
+        let refused = try root.run(["serve", "--listen", "0.0.0.0:0"])
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertTrue(refused.stderr.contains("needs a token: set DROPFORGE_API_TOKEN"), refused.stderr)
+
+        let token = "s3cret-\(UUID().uuidString)"
+        let (server, base) = try serve(root, environment: ["DROPFORGE_API_TOKEN": token])
+        defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(20)) }
+        let yaml = (name: "Content-Type", value: "application/yaml")
+        let manifest = Data(imagesManifest(name: "guarded").utf8)
+        let post = base.appendingPathComponent("api/v1/jobs")
+        XCTAssertEqual(try send("POST", post, body: manifest, headers: [yaml]).status, 401)
+        XCTAssertEqual(try send("POST", post, body: manifest, headers: [yaml, (name: "Authorization", value: "Bearer \(token)x")]).status, 401)
+        XCTAssertEqual(try send("GET", base.appendingPathComponent("api/v1/jobs")).status, 200, "reads on loopback need no token")
+        XCTAssertEqual(try send("POST", post, body: manifest, headers: [yaml, (name: "Authorization", value: "Bearer \(token)")]).status, 202)
+        XCTAssertFalse(server.result().stdout.contains(token) || server.result().stderr.contains(token), "the token is never printed")
+    }
+}
