@@ -17,15 +17,18 @@ public struct APIServer: Sendable {
     public let guardsReads: Bool
     /// Claims a file just placed in the inbox and returns its job id: the daemon's own intake.
     public let claim: @Sendable (String) -> String?
+    /// Wakes the daemon's idle workers: new steps are waiting (a retry, a rerun, a cancel to publish).
+    public let wake: @Sendable () -> Void
 
     public init(layout: RootLayout, config: DropforgeConfig, store: JobStore, token: String?, guardsReads: Bool,
-                claim: @escaping @Sendable (String) -> String?) {
+                claim: @escaping @Sendable (String) -> String?, wake: @escaping @Sendable () -> Void) {
         self.layout = layout
         self.config = config
         self.store = store
         self.token = token
         self.guardsReads = guardsReads
         self.claim = claim
+        self.wake = wake
     }
 
     /// Whether `host` is a loopback address, where the server may run without a token.
@@ -48,6 +51,8 @@ public struct APIServer: Sendable {
         }
         let submission = JobSubmission(layout: layout, config: config, store: store, claim: claim)
         api.post("jobs") { request, _ in try await submission.submit(request) }
+        JobControlRoutes(layout: layout, config: config, store: store, wake: wake).add(to: api)
+        JobOutputRoutes(layout: layout, store: store).add(to: api)
         api.get("jobs/{id}") { _, context in
             let id = try context.parameters.require("id")
             let prices = config.prices

@@ -48,6 +48,8 @@ struct Serve: ParsableCommand {
             let job = runtime.intake.claim(name)
             if job != nil { runtime.engine.ring() }
             return job
+        } wake: {
+            runtime.engine.ring()
         }
         let signals = SignalTrap()
         signals.install()
