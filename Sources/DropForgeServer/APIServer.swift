@@ -53,6 +53,7 @@ public struct APIServer: Sendable {
         api.post("jobs") { request, _ in try await submission.submit(request) }
         JobControlRoutes(layout: layout, config: config, store: store, wake: wake).add(to: api)
         JobOutputRoutes(layout: layout, store: store).add(to: api)
+        ReviewRoutes(layout: layout, config: config, store: store).add(to: api)
         api.get("jobs/{id}") { _, context in
             let id = try context.parameters.require("id")
             let prices = config.prices
