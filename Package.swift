@@ -87,7 +87,9 @@ let package = Package(
                 "DropForgeKit", "DropForgeStore", "DropForgeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The OpenAPI document is compiled into the binary: served as it is in the repository.
+            resources: [.embedInCode("Resources/openapi.yaml")]
         ),
         .executableTarget(
             name: "dropforge",
@@ -118,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "DropForgeKitTests",
             dependencies: layers + [
-                "DropForgeKit", "FakeServers", "FuzzTargets",
+                "DropForgeKit", "DropForgeServer", "FakeServers", "FuzzTargets",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),

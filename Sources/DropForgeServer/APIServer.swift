@@ -42,6 +42,10 @@ public struct APIServer: Sendable {
         if let token { router.middlewares.add(BearerToken(token: token, guardsReads: guardsReads)) }
         router.get("healthz") { _, _ in JSONReply.response(["ok": true]) }
         let api = router.group("api/v1")
+        api.get("openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_yaml)))
+        }
         api.get("status") { _, _ in
             JSONReply.response(try await offloaded { try StatusReport.make(layout: layout, config: config, store: store) })
         }

@@ -68,6 +68,11 @@ final class ServeTests: XCTestCase {
         let status = try object(send("GET", URL(string: "api/v1/status", relativeTo: base)!))
         XCTAssertEqual((status["jobs"] as? [String: Any])?["completed"] as? Int, 1)
         XCTAssertEqual(status["store"] as? String, "sqlite")
+
+        let document = try send("GET", URL(string: "api/v1/openapi.yaml", relativeTo: base)!)
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/DropForgeServer/Resources/openapi.yaml")
+        XCTAssertEqual(document.body, try Data(contentsOf: source), "the served document is the repository's")
     }
 
     func testErrorsComeAsTheEnvelopeWithTheirStatus() throws {
