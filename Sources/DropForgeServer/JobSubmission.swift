@@ -3,6 +3,7 @@ import DropForgeKit
 import DropForgeStore
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// `POST /api/v1/jobs`: a manifest in the body, validated like `dropforge validate`, placed in
 /// the inbox like `dropforge submit`, and claimed at once by this server's own intake so the
@@ -11,12 +12,22 @@ import Hummingbird
 /// The body's format comes from Content-Type (`application/json`, or YAML: `application/yaml`,
 /// `application/x-yaml`, `text/yaml`, `text/plain`); `?filename=` names the file (its stem names
 /// the job when the manifest has no `name`), by default `submitted.<ext>`.
-struct JobSubmission: Sendable {
+final class JobSubmission: Sendable {
     let layout: RootLayout
     let config: DropforgeConfig
     let store: JobStore
     /// Claims an inbox file in this process and returns its job id (nil when another claimed it).
     let claim: @Sendable (String) -> String?
+    /// The job ids this server has answered with lately: two submissions of the same manifest
+    /// under the same name, both claimed by the inbox watcher, still get a job each.
+    private let answered = Mutex<[String]>([])
+
+    init(layout: RootLayout, config: DropforgeConfig, store: JobStore, claim: @escaping @Sendable (String) -> String?) {
+        self.layout = layout
+        self.config = config
+        self.store = store
+        self.claim = claim
+    }
 
     struct Accepted: Encodable, Sendable {
         /// The job's id, or nil when no process has claimed the file yet.
@@ -32,7 +43,7 @@ struct JobSubmission: Sendable {
         let body = try await request.body.collect(upTo: limit)
         let data = Data(buffer: body)
         let name = try Self.fileName(request.uri.queryParameters.get("filename"), ext: ext)
-        let accepted = try await offloaded { try place(data, as: name) }
+        let accepted = try await offloaded { try self.place(data, as: name) }
         return JSONReply.response(accepted, status: .accepted)
     }
 
@@ -45,16 +56,19 @@ struct JobSubmission: Sendable {
         }
         let placed = Date()
         let inboxName = try InboxSubmission.place(data, as: name, in: layout)
-        let job = claim(inboxName) ?? findClaimed(inboxName, since: placed)
+        let job = claim(inboxName) ?? findClaimed(inboxName, data, since: placed)
+        if let job { answered.withLock { $0 = Array(($0 + [job]).suffix(10_000)) } }
         return Accepted(job: job, url: job.map { "/api/v1/jobs/\($0)" }, inbox: inboxName)
     }
 
-    /// When the inbox watcher (or another host) took the file first: its job, by the name it
-    /// was dropped as, looked for during up to two seconds.
-    private func findClaimed(_ name: String, since: Date) -> String? {
+    /// When the inbox watcher (or another host) took the file first: its job — the oldest one
+    /// since the file was placed with its name and bytes that was not given to another request —
+    /// looked for during up to two seconds.
+    private func findClaimed(_ name: String, _ data: Data, since: Date) -> String? {
         for _ in 0..<20 {
-            let recent = (try? store.jobs(matching: JobFilter(since: since.addingTimeInterval(-1), limit: 200))) ?? []
-            if let job = recent.first(where: { $0.sourceName == name }) { return job.id }
+            let recent = (try? store.jobs(matching: JobFilter(since: since.addingTimeInterval(-1), oldestFirst: true, limit: 500))) ?? []
+            let given = Set(answered.withLock { $0 })
+            if let job = recent.first(where: { $0.sourceName == name && $0.manifest == data && !given.contains($0.id) }) { return job.id }
             Thread.sleep(forTimeInterval: 0.1)
         }
         return nil

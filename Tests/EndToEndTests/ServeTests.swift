@@ -1,6 +1,7 @@
 import DropForgeHTTP
 import DropForgeMedia
 import Foundation
+import Synchronization
 import XCTest
 
 /// `dropforge serve`, the real binary, over real HTTP on 127.0.0.1 (the project's libcurl client).
@@ -18,7 +19,7 @@ final class ServeTests: XCTestCase {
     }
 
     /// Any status, with its body (the client throws on non-2xx; the error carries the response).
-    private func send(_ method: String, _ url: URL, body: Data? = nil, headers: [(name: String, value: String)] = []) throws -> HTTPResponse {
+    func send(_ method: String, _ url: URL, body: Data? = nil, headers: [(name: String, value: String)] = []) throws -> HTTPResponse {
         do {
             return try HTTPClient().send(HTTPRequest(method: method, url: url, headers: headers, body: body))
         } catch let error as HTTPError {
@@ -122,5 +123,45 @@ final class ServeTests: XCTestCase {
         XCTAssertEqual(try send("GET", base.appendingPathComponent("api/v1/jobs")).status, 200, "reads on loopback need no token")
         XCTAssertEqual(try send("POST", post, body: manifest, headers: [yaml, (name: "Authorization", value: "Bearer \(token)")]).status, 202)
         XCTAssertFalse(server.result().stdout.contains(token) || server.result().stderr.contains(token), "the token is never printed")
+    }
+}
+
+extension ServeTests {
+    /// A hundred clients at once, each listing jobs and submitting one, while the daemon drains:
+    /// every request is answered, every submission becomes a job, every job ends.
+    func testAHundredConcurrentClientsWhileTheDaemonDrains() throws {
+        let root = try TestRoot()
+        for index in 0..<40 { try root.drop("dropped-\(index).yaml", imagesManifest(name: "dropped-\(index)", count: 2)) }
+        let (server, base) = try serve(root)
+        defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(30)) }
+        let statuses = Mutex<[Int]>([])
+        let submitted = Mutex<[String]>([])
+        let threads = (0..<100).map { index in
+            Thread {
+                var seen: [Int] = []
+                for _ in 0..<3 {
+                    seen.append((try? self.send("GET", URL(string: "api/v1/jobs?limit=500", relativeTo: base)!).status) ?? -1)
+                }
+                let body = Data(imagesManifest(name: "client-\(index)").utf8)
+                if let response = try? self.send("POST", base.appendingPathComponent("api/v1/jobs"), body: body,
+                                                 headers: [(name: "Content-Type", value: "application/yaml")]) {
+                    seen.append(response.status)
+                    if let job = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["job"] as? String {
+                        submitted.withLock { $0.append(job) }
+                    }
+                } else {
+                    seen.append(-1)
+                }
+                statuses.withLock { $0 += seen }
+            }
+        }
+        threads.forEach { $0.start() }
+        XCTAssertTrue(root.wait(120) { statuses.withLock { $0.count } == 400 }, "not every request was answered")
+        XCTAssertEqual(Dictionary(grouping: statuses.withLock { $0 }, by: { $0 }).mapValues(\.count), [200: 300, 202: 100])
+        XCTAssertEqual(Set(submitted.withLock { $0 }).count, 100, "every submission names its own job")
+        XCTAssertTrue(root.wait(180) { root.results.count + root.failures.count == 140 },
+                      "\(root.results.count) results, \(root.failures.count) failures of 140")
+        XCTAssertEqual(root.failures, [])
+        XCTAssertEqual(root.processing, [])
     }
 }
