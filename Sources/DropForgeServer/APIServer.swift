@@ -68,11 +68,13 @@ public struct APIServer: Sendable {
         return router
     }
 
-    /// Serves until `shutdown` is triggered; `onReady` gets the port it listens on (useful with
-    /// port 0, which picks a free one).
+    /// The Hummingbird application to run; `onReady` gets the port it listens on (useful with
+    /// port 0, which picks a free one). A connection idle for 30 s — one that never finishes
+    /// its request, or a kept-alive one nobody uses — is closed.
     public func application(host: String, port: Int, logger: Logger,
                             onReady: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "dropforge"),
+        Application(router: router(), server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "dropforge"),
                     onServerRunning: { channel in onReady(channel.localAddress?.port ?? port) }, logger: logger)
     }
 }

@@ -118,24 +118,44 @@ final class ServeControlTests: XCTestCase {
         }
     }
 
-    /// The status of a GET whose path is sent byte for byte as given.
-    private func rawStatus(_ url: URL) throws -> Int {
-        let path = url.absoluteString.replacingOccurrences(of: "http://\(base.host!):\(base.port!)", with: "")
+    /// A client that sends garbage, and one that opens a connection and says nothing, do not
+    /// stop the server from answering others.
+    func testMalformedAndSilentClientsLeaveTheServerUp() throws {
+        let silent = try connected()
+        defer { close(silent) }
+        XCTAssertEqual(try rawReply("NOT HTTP AT ALL\r\n\r\n").split(separator: " ").dropFirst().first, "400")
+        XCTAssertEqual(try rawReply("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: banana\r\n\r\n").split(separator: " ").dropFirst().first, "400")
+        XCTAssertEqual(try send("GET", "status").status, 200)
+    }
+
+    /// A socket connected to the server.
+    private func connected() throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(base.port!).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
+        let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        XCTAssertEqual(connected, 0)
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        XCTAssertEqual(result, 0)
+        return fd
+    }
+
+    /// What the server answers to `request` sent byte for byte (its first 512 bytes).
+    private func rawReply(_ request: String) throws -> String {
+        let fd = try connected()
+        defer { close(fd) }
         _ = request.withCString { Glibc.send(fd, $0, strlen($0), 0) }
         var reply = [UInt8](repeating: 0, count: 512)
         let count = recv(fd, &reply, reply.count, 0)
-        let line = String(decoding: reply.prefix(max(0, count)), as: UTF8.self).split(separator: " ")
+        return String(decoding: reply.prefix(max(0, count)), as: UTF8.self)
+    }
+
+    /// The status of a GET whose path is sent byte for byte as given.
+    private func rawStatus(_ url: URL) throws -> Int {
+        let path = url.absoluteString.replacingOccurrences(of: "http://\(base.host!):\(base.port!)", with: "")
+        let line = try rawReply("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").split(separator: " ")
         return line.count > 1 ? Int(line[1]) ?? -1 : -1
     }
 
