@@ -19,9 +19,13 @@ public struct APIServer: Sendable {
     public let claim: @Sendable (String) -> String?
     /// Wakes the daemon's idle workers: new steps are waiting (a retry, a rerun, a cancel to publish).
     public let wake: @Sendable () -> Void
+    /// `GET /metrics`; bootstrapped as swift-metrics' backend by `serve`.
+    public let metrics: MetricsEndpoint
 
     public init(layout: RootLayout, config: DropforgeConfig, store: JobStore, token: String?, guardsReads: Bool,
+                metrics: MetricsEndpoint = MetricsEndpoint(),
                 claim: @escaping @Sendable (String) -> String?, wake: @escaping @Sendable () -> Void) {
+        self.metrics = metrics
         self.layout = layout
         self.config = config
         self.store = store
@@ -41,6 +45,7 @@ public struct APIServer: Sendable {
         router.middlewares.add(ErrorEnvelope())
         if let token { router.middlewares.add(BearerToken(token: token, guardsReads: guardsReads)) }
         router.get("healthz") { _, _ in JSONReply.response(["ok": true]) }
+        metrics.add(to: router, layout: layout, store: store)
         let api = router.group("api/v1")
         api.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],

@@ -43,8 +43,11 @@ struct Serve: ParsableCommand {
             printError("error: listening on \(host) (not loopback) needs a token: set \(apiTokenEnv) (or name another variable with --api-token-env)")
             throw usageFailure
         }
+        let metrics = MetricsEndpoint()
+        metrics.bootstrap()
         let runtime = try openRuntime(options.layout, verbose: verbose)
-        let server = APIServer(layout: runtime.layout, config: runtime.config, store: runtime.store, token: token, guardsReads: !loopback) { name in
+        let server = APIServer(layout: runtime.layout, config: runtime.config, store: runtime.store, token: token, guardsReads: !loopback,
+                               metrics: metrics) { name in
             let job = runtime.intake.claim(name)
             if job != nil { runtime.engine.ring() }
             return job

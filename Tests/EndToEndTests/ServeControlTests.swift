@@ -11,12 +11,9 @@ final class ServeControlTests: XCTestCase {
 
     override func setUpWithError() throws {
         root = try TestRoot()
-        server = try root.start(["serve", "--listen", "127.0.0.1:0"])
-        XCTAssertTrue(root.wait(20) {
-            let line = server.result().stdout.split(separator: "\n").first { $0.hasPrefix("listening on ") }
-            base = line.flatMap { URL(string: String($0.dropFirst("listening on ".count)) + "/api/v1/") }
-            return base != nil
-        }, "serve did not start: \(server.result().stderr)")
+        let (server, url) = try root.serve()
+        self.server = server
+        base = URL(string: "api/v1/", relativeTo: url)
     }
 
     override func tearDown() {
@@ -27,11 +24,7 @@ final class ServeControlTests: XCTestCase {
     private func send(_ method: String, _ path: String, body: Data? = nil, yaml: Bool = false) throws -> HTTPResponse {
         let url = try XCTUnwrap(URL(string: path, relativeTo: base))
         let headers = yaml ? [(name: "Content-Type", value: "application/yaml")] : body == nil ? [] : [(name: "Content-Type", value: "application/json")]
-        do {
-            return try HTTPClient().send(HTTPRequest(method: method, url: url, headers: headers, body: body))
-        } catch let error as HTTPError {
-            return try XCTUnwrap(error.response, "\(method) \(path): \(error)")
-        }
+        return try EndToEndTests.send(method, url, body: body, headers: headers)
     }
 
     private func json(_ response: HTTPResponse) throws -> Any {

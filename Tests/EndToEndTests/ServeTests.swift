@@ -6,34 +6,13 @@ import XCTest
 
 /// `dropforge serve`, the real binary, over real HTTP on 127.0.0.1 (the project's libcurl client).
 final class ServeTests: XCTestCase {
-    /// A started `serve` and the base URL its first output line names.
-    private func serve(_ root: TestRoot, listen: String = "127.0.0.1:0", environment: [String: String] = [:]) throws -> (RunningCommand, URL) {
-        let server = try root.start(["serve", "--listen", listen], environment: environment)
-        var base: URL?
-        XCTAssertTrue(root.wait(20) {
-            let line = server.result().stdout.split(separator: "\n").first { $0.hasPrefix("listening on ") }
-            base = line.flatMap { URL(string: String($0.dropFirst("listening on ".count))) }
-            return base != nil
-        }, "serve did not say where it listens: \(server.result().stderr)")
-        return (server, try XCTUnwrap(base))
-    }
-
-    /// Any status, with its body (the client throws on non-2xx; the error carries the response).
-    func send(_ method: String, _ url: URL, body: Data? = nil, headers: [(name: String, value: String)] = []) throws -> HTTPResponse {
-        do {
-            return try HTTPClient().send(HTTPRequest(method: method, url: url, headers: headers, body: body))
-        } catch let error as HTTPError {
-            return try XCTUnwrap(error.response, "\(method) \(url): \(error)")
-        }
-    }
-
     private func object(_ response: HTTPResponse) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: response.body) as? [String: Any], String(decoding: response.body, as: UTF8.self))
     }
 
     func testSubmitPollAndReadTheFinishedJob() throws {
         let root = try TestRoot()
-        let (server, base) = try serve(root)
+        let (server, base) = try root.serve()
         defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(20)) }
 
         XCTAssertEqual(try object(send("GET", base.appendingPathComponent("healthz")))["ok"] as? Bool, true)
@@ -78,7 +57,7 @@ final class ServeTests: XCTestCase {
 
     func testErrorsComeAsTheEnvelopeWithTheirStatus() throws {
         let root = try TestRoot()
-        let (server, base) = try serve(root)
+        let (server, base) = try root.serve()
         defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(20)) }
         func error(_ response: HTTPResponse) throws -> (Int, String, [String]) {
             let body = try XCTUnwrap(try object(response)["error"] as? [String: Any])
@@ -113,7 +92,7 @@ final class ServeTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("needs a token: set DROPFORGE_API_TOKEN"), refused.stderr)
 
         let token = "s3cret-\(UUID().uuidString)"
-        let (server, base) = try serve(root, environment: ["DROPFORGE_API_TOKEN": token])
+        let (server, base) = try root.serve(environment: ["DROPFORGE_API_TOKEN": token])
         defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(20)) }
         let yaml = (name: "Content-Type", value: "application/yaml")
         let manifest = Data(imagesManifest(name: "guarded").utf8)
@@ -132,7 +111,7 @@ extension ServeTests {
     func testAHundredConcurrentClientsWhileTheDaemonDrains() throws {
         let root = try TestRoot()
         for index in 0..<40 { try root.drop("dropped-\(index).yaml", imagesManifest(name: "dropped-\(index)", count: 2)) }
-        let (server, base) = try serve(root)
+        let (server, base) = try root.serve()
         defer { server.signal(SIGTERM); XCTAssertTrue(server.waitForExit(30)) }
         let statuses = Mutex<[Int]>([])
         let submitted = Mutex<[String]>([])
@@ -140,10 +119,10 @@ extension ServeTests {
             Thread {
                 var seen: [Int] = []
                 for _ in 0..<3 {
-                    seen.append((try? self.send("GET", URL(string: "api/v1/jobs?limit=500", relativeTo: base)!).status) ?? -1)
+                    seen.append((try? send("GET", URL(string: "api/v1/jobs?limit=500", relativeTo: base)!).status) ?? -1)
                 }
                 let body = Data(imagesManifest(name: "client-\(index)").utf8)
-                if let response = try? self.send("POST", base.appendingPathComponent("api/v1/jobs"), body: body,
+                if let response = try? send("POST", base.appendingPathComponent("api/v1/jobs"), body: body,
                                                  headers: [(name: "Content-Type", value: "application/yaml")]) {
                     seen.append(response.status)
                     if let job = (try? JSONSerialization.jsonObject(with: response.body) as? [String: Any])?["job"] as? String {

@@ -371,7 +371,10 @@ public final class Engine: @unchecked Sendable {
             }
             return nil
         }
-        for completion in completions { completion.transition.events.forEach(log.emit) }
+        for completion in completions {
+            completion.transition.events.forEach(log.emit)
+            PipelineMetrics.recorded(completion)
+        }
         let queued = completions.flatMap { Self.stagesQueued(by: $0.transition) }
         var woken = Set(queued)
         // When the carried step is the only new work of its stage, nobody needs waking for it.

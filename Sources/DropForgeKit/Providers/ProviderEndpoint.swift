@@ -65,12 +65,15 @@ public final class ProviderEndpoint: Sendable {
         // A step cancelled before its call, or while it waits for the limiter, sends nothing and
         // throws `CancellationError`; one cancelled in flight throws `HTTPError` `.cancelled`.
         let cancellation = StepCancellation.current?.http
-        do {
-            return .success(try limiter.withPermit(cancellation: cancellation) {
-                try client.send(request, options: options, cancellation: cancellation)
-            })
-        } catch let error as HTTPError {
-            return .failure(error)
+        return try limiter.withPermit(cancellation: cancellation) {
+            do {
+                let response = try client.send(request, options: options, cancellation: cancellation)
+                PipelineMetrics.providerCall(name, error: nil)
+                return .success(response)
+            } catch let error as HTTPError {
+                PipelineMetrics.providerCall(name, error: error.code)
+                return .failure(error)
+            }
         }
     }
 

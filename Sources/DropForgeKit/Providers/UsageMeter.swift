@@ -20,6 +20,7 @@ public final class UsageMeter {
     /// Counts a call against the step running on this thread; nothing when no step runs here
     /// (a command that asks a provider outside the pipeline).
     public static func record(_ record: UsageRecord) {
+        PipelineMetrics.tokens(record)
         (Thread.current.threadDictionary[threadKey] as? UsageMeter)?.records.append(record)
     }
 
