@@ -37,7 +37,8 @@ public final class HTTPClient: Sendable {
             let response = outcome.response
             if [301, 302, 303, 307, 308].contains(response.status), let location = outcome.redirectURL {
                 guard redirects < options.maxRedirects else {
-                    throw HTTPError(.tooManyRedirects, request, "more than \(options.maxRedirects) redirects")
+                    // The redirect itself comes along: with `maxRedirects` 0 the caller reads where it points.
+                    throw HTTPError(.tooManyRedirects, request, "more than \(options.maxRedirects) redirects", response: response)
                 }
                 redirects += 1
                 current = try Self.redirected(current, status: response.status, to: location, original: request)

@@ -46,6 +46,7 @@ public struct APIServer: Sendable {
         if let token { router.middlewares.add(BearerToken(token: token, guardsReads: guardsReads)) }
         router.get("healthz") { _, _ in JSONReply.response(["ok": true]) }
         metrics.add(to: router, layout: layout, store: store)
+        PageRoutes(layout: layout, config: config, store: store, token: token).add(to: router)
         let api = router.group("api/v1")
         api.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],

@@ -19,9 +19,11 @@ extension TestRoot {
 }
 
 /// Any status, with its body: the client throws on non-2xx, and the error carries the response.
+/// Redirects are answered as they are, not followed.
 func send(_ method: String, _ url: URL, body: Data? = nil, headers: [(name: String, value: String)] = []) throws -> HTTPResponse {
     do {
-        return try HTTPClient().send(HTTPRequest(method: method, url: url, headers: headers, body: body))
+        return try HTTPClient().send(HTTPRequest(method: method, url: url, headers: headers, body: body),
+                                     options: HTTPClientOptions(maxRedirects: 0))
     } catch let error as HTTPError {
         return try XCTUnwrap(error.response, "\(method) \(url): \(error)")
     }

@@ -3,45 +3,47 @@
 /// `&nbsp;`), and characters XML 1.0 forbids (most C0 controls, U+FFFE/U+FFFF) replaced by
 /// U+FFFD. Why: the report is read by browsers *and* by tools and tests with an XML parser, and
 /// its text — prompts, titles, card fields — comes from users and models, so none of it may
-/// ever become markup.
-struct HTMLWriter {
-    private(set) var text = ""
+/// ever become markup. `dropforge serve`'s pages are written with it too.
+public struct HTMLWriter {
+    public private(set) var text = ""
 
-    /// Appends `markup` as is: only for constant markup written in this module.
-    mutating func raw(_ markup: String) {
+    public init() {}
+
+    /// Appends `markup` as is: only for constant markup, never for text from users or models.
+    public mutating func raw(_ markup: String) {
         text += markup
     }
 
     /// `<tag attr="value">`; attributes with a nil value are left out.
-    mutating func open(_ tag: String, _ attributes: [(String, String?)] = []) {
+    public mutating func open(_ tag: String, _ attributes: [(String, String?)] = []) {
         text += "<" + tag + Self.attributes(attributes) + ">"
     }
 
-    mutating func close(_ tag: String, newline: Bool = false) {
+    public mutating func close(_ tag: String, newline: Bool = false) {
         text += "</" + tag + ">" + (newline ? "\n" : "")
     }
 
     /// `<tag …>escaped text</tag>`.
-    mutating func element(_ tag: String, _ attributes: [(String, String?)] = [], text content: String) {
+    public mutating func element(_ tag: String, _ attributes: [(String, String?)] = [], text content: String) {
         open(tag, attributes)
         text += Self.escape(content)
         close(tag)
     }
 
     /// `<tag …>…</tag>` around whatever `body` writes, then a newline.
-    mutating func element(_ tag: String, _ attributes: [(String, String?)] = [], body: (inout HTMLWriter) -> Void) {
+    public mutating func element(_ tag: String, _ attributes: [(String, String?)] = [], body: (inout HTMLWriter) -> Void) {
         open(tag, attributes)
         body(&self)
         close(tag, newline: true)
     }
 
     /// A void element written the XML way: `<img … />`.
-    mutating func void(_ tag: String, _ attributes: [(String, String?)]) {
+    public mutating func void(_ tag: String, _ attributes: [(String, String?)]) {
         text += "<" + tag + Self.attributes(attributes) + " />"
     }
 
     /// Escaped text outside any element of its own.
-    mutating func write(_ content: String) {
+    public mutating func write(_ content: String) {
         text += Self.escape(content)
     }
 
@@ -50,7 +52,7 @@ struct HTMLWriter {
     }
 
     /// Text safe in element content and in double- or single-quoted attributes.
-    static func escape(_ string: String) -> String {
+    public static func escape(_ string: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in string.unicodeScalars {
             switch scalar {
