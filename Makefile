@@ -63,8 +63,9 @@ deps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
 
-## check-browser: render a real report.html in headless Chromium (Debian package, installed when
-## missing) to a PNG and check it; not part of `make test`. OUT=dir keeps the root and report.png there.
+## check-browser: headless Chromium (Debian package, installed when missing) renders a real
+## report.html, clicks Approve on `dropforge serve`'s review page and screenshots the pages;
+## not part of `make test`, run by .ci/run. OUT=dir keeps the root and the PNGs there.
 check-browser: deps
 	SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/check-browser
 

@@ -6,18 +6,26 @@ import Foundation
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the daemon of `watch` and an HTTP API for jobs and status.",
+        abstract: "Run the daemon of `watch` with an HTTP API, metrics and web pages.",
         discussion: prose("""
             Everything `watch` does (intake, stages, signals, one per root or per host), plus an
-            HTTP server: GET /healthz, and under /api/v1: GET /status, POST /jobs (a manifest; 202
-            with the job id, 422 with the problems), GET /jobs (status, kind, since, name, limit,
-            offset), GET /jobs/{id}. Answers are JSON; errors are
+            HTTP server. Under /api/v1: GET /status; POST /jobs (a manifest, JSON or YAML; 202
+            with the job id, 422 with the problems `validate` prints); GET /jobs (status, kind,
+            since, name, limit, offset); GET and DELETE /jobs/{id}; POST /jobs/{id}/cancel and
+            /retry; POST /jobs/rerun (ids or a status); GET /jobs/{id}/logs (?follow=1 streams
+            Server-Sent Events until the job ends); GET /jobs/{id}/export?format=json|yaml|csv|xlsx;
+            GET /jobs/{id}/files/{path} (published files only); GET /review and POST
+            /review/{execution}/{item}/approve|reject|retry (?regenerate=1); GET /openapi.yaml, which
+            describes all of them. Answers are JSON; errors are
             {"error": {"code", "message", "details"}} with their HTTP status.
+            Beside the API: GET /healthz, GET /metrics (Prometheus text), and web pages at / (jobs),
+            /jobs/{id} (one job, its images and live log) and /review (the review queue).
             It listens on 127.0.0.1:8760 unless --listen says otherwise; port 0 picks a free port,
             and the line `listening on http://HOST:PORT` on standard output names it. Off loopback
             a token is required: set the variable --api-token-env names (DROPFORGE_API_TOKEN) and
-            send `Authorization: Bearer <token>`; with a token set, requests that change something
-            need it on loopback too. SIGTERM or SIGINT stops both gracefully.
+            send `Authorization: Bearer <token>`, or sign in at /login in a browser; with a token
+            set, requests that change something need it on loopback too. SIGTERM or SIGINT stops
+            both gracefully.
             """))
 
     @OptionGroup var options: RootOptions
