@@ -20,12 +20,13 @@ extension ProviderEndToEndTests {
 
     func usage(_ summary: [String: Any]) -> [String: Any] { summary["usage"] as? [String: Any] ?? [:] }
 
-    /// Two items with a prompt writer and a vision check: the owl's first review is unusable
-    /// (a permanent `invalid_output`), so the owl fails in quality. Its wasted call still counts,
-    /// on the item and on the execution; the retry then counts only its own review.
+    /// Two items with a prompt writer and a vision check: the owl's reviews are unusable all three
+    /// times it is asked (then a permanent `invalid_output`), so the owl fails in quality. Its
+    /// wasted calls still count, on the item and on the execution; the retry then counts only its
+    /// own review.
     func testFailedCallsCountAndARetryCountsOnlyItsOwnCalls() throws {
         let chat = try FakeChatServer(answeredModel: Self.answered) { call, attempt in
-            call.kind == "review" && call.subject.contains("owl") && attempt == 0 ? Self.unusableReview() : nil
+            call.kind == "review" && call.subject.contains("owl") && attempt < 3 ? Self.unusableReview() : nil
         }
         defer { chat.stop() }
         let root = try makeRoot(providers: [Self.chatEntry("chat", chat)])
@@ -43,18 +44,21 @@ extension ProviderEndToEndTests {
         XCTAssertEqual((first["counts"] as? [String: Int])?["failed"], 1)
         let tokens = FakeChatServer.tokens
         let prompt = try XCTUnwrap(tokens["prompt"]), review = try XCTUnwrap(tokens["review"])
-        // Two prompts written, the fox's review and the owl's unusable one.
-        let promptTokens = 2 * prompt.prompt + review.prompt + Self.wasted.prompt
-        let completionTokens = 2 * prompt.completion + review.completion + Self.wasted.completion
+        // Two prompts written, the fox's review and the owl's three unusable ones.
+        let promptTokens = 2 * prompt.prompt + review.prompt + 3 * Self.wasted.prompt
+        let completionTokens = 2 * prompt.completion + review.completion + 3 * Self.wasted.completion
         XCTAssertEqual(usage(first)["prompt_tokens"] as? Int, promptTokens, "\(usage(first))")
         XCTAssertEqual(usage(first)["completion_tokens"] as? Int, completionTokens)
-        XCTAssertEqual(usage(first)["calls"] as? Int, 4)
+        XCTAssertEqual(usage(first)["calls"] as? Int, 6)
         XCTAssertEqual(usage(first)["models"] as? [String], [Self.answered])
         XCTAssertEqual(usage(first)["cost"] as? Double ?? -1, cost(promptTokens: promptTokens, completionTokens: completionTokens),
                        accuracy: 1e-6)
         let owl = try XCTUnwrap(items(first).first { $0["keyword"] as? String == "owl" })
         XCTAssertEqual(owl["status"] as? String, "failed")
-        XCTAssertEqual((owl["usage"] as? [String: Any])?["prompt_tokens"] as? Int, prompt.prompt + Self.wasted.prompt)
+        XCTAssertEqual(owl["attempts"] as? Int, 3)
+        XCTAssertTrue((owl["error"] as? String ?? "").contains("no usable reply in 3 attempts — attempts 1-3: the reply does not match"),
+                      "\(owl)")
+        XCTAssertEqual((owl["usage"] as? [String: Any])?["prompt_tokens"] as? Int, prompt.prompt + 3 * Self.wasted.prompt)
 
         let retry = try root.run(["jobs", "retry", "night"], environment: Self.environment)
         XCTAssertEqual(retry.status, 0, retry.stdout + retry.stderr)
@@ -69,12 +73,12 @@ extension ProviderEndToEndTests {
 
         let show = try root.run(["jobs", "show", "night"])
         XCTAssertEqual(show.status, 0, show.stderr)
-        XCTAssertTrue(show.stdout.contains("in 4 call(s), cost $0.00"), show.stdout)
+        XCTAssertTrue(show.stdout.contains("in 6 call(s), cost $0.01"), show.stdout)
         XCTAssertTrue(show.stdout.contains("answered by \(Self.answered)"), show.stdout)
         XCTAssertFalse(show.stdout.contains("$0.0000"), "a priced job's cost is never shown as zero: \(show.stdout)")
         let detail = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(try root.run(["jobs", "show", "night", "--json"]).stdout.utf8)) as? [String: Any])
         let executions = detail["executions"] as? [[String: Any]] ?? []
-        XCTAssertEqual(executions.map { $0["calls"] as? Int }, [4, 1])
+        XCTAssertEqual(executions.map { $0["calls"] as? Int }, [6, 1])
         XCTAssertEqual(executions.last?["models"] as? [String], [Self.answered])
     }
 
@@ -99,13 +103,13 @@ extension ProviderEndToEndTests {
         XCTAssertTrue(message.contains("2 in metadata") && message.contains("invalid_output"), message)
     }
 
-    /// Prompt writing is a step per item: the owl's unusable prompt fails only the owl, and the
-    /// fox's 503 is retried on its own; the hare never notices either. `jobs retry` then asks
-    /// for the owl's prompt again, from its draft.
+    /// Prompt writing is a step per item: the owl's unusable prompts (all three samples) fail only
+    /// the owl, and the fox's 503 is retried on its own; the hare never notices either. `jobs
+    /// retry` then asks for the owl's prompt again, from its draft.
     func testPromptWritingFailsAndRetriesItemByItem() throws {
         let chat = try FakeChatServer { call, attempt in
             guard call.kind == "prompt" else { return nil }
-            if call.subject.contains("owl") && attempt == 0 {
+            if call.subject.contains("owl") && attempt < 3 {
                 return .json(FakeChatServer.completion(#"{"prompt": ""}"#, model: Self.chatModel, promptTokens: 10, completionTokens: 1))
             }
             return call.subject.contains("fox") && attempt == 0 ? .json(#"{"error": {"message": "loading model"}}"#, status: 503) : nil
@@ -122,6 +126,7 @@ extension ProviderEndToEndTests {
         XCTAssertEqual(byKeyword["fox"]?["prompt"] as? String, FakeChatServer.writtenPrompt(draft: Self.draft("fox")))
         XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("fox") }.count, 2, "the fox's prompt was asked again")
         XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("hare") }.count, 1, "the hare's prompt was asked once")
+        XCTAssertEqual(chat.calls("prompt").filter { $0.subject.contains("owl") }.count, 3, "the owl's prompt was sampled three times")
 
         let retry = try root.run(["jobs", "retry", "three"], environment: Self.environment)
         XCTAssertEqual(retry.status, 0, retry.stdout + retry.stderr)

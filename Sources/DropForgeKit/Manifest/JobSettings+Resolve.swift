@@ -223,6 +223,14 @@ extension JobSettings {
         }
     }
 
+    /// Each kind of call's `max_tokens` from the first source that gives it (a single number
+    /// gives every kind); nil when no source gives any.
+    static func maxTokens(_ sources: [SettingsSource]) -> MaxTokens? {
+        let given = sources.compactMap(\.sections.text.maxTokens)
+        guard !given.isEmpty else { return nil }
+        return given.reduce(MaxTokens()) { $0.over($1) }
+    }
+
     /// `limits.job_pixels`: the items × width × height the job would make, positioned at its
     /// `count` (or `size` when the count follows from the combinations).
     static func checkTotalPixels(_ params: Params, sources: [SettingsSource], limits: Limits) -> [ManifestError] {
@@ -241,7 +249,7 @@ extension JobSettings {
     static func textSampling(_ sources: [SettingsSource]) -> TextSampling? {
         func value<T>(_ get: (ManifestText) -> T?) -> T? { sources.compactMap { get($0.sections.text) }.first }
         let sampling = TextSampling(model: value { $0.model }, temperature: value { $0.temperature },
-                                    topP: value { $0.topP }, maxTokens: value { $0.maxTokens })
+                                    topP: value { $0.topP }, maxTokens: maxTokens(sources))
         return sampling == TextSampling() ? nil : sampling
     }
 }

@@ -62,12 +62,13 @@ public struct ManifestExport: Codable, Sendable, Equatable {
 }
 
 /// The raw `text:` section: how text providers sample (model, temperature, top_p, max_tokens).
-/// Usually set in a profile; applies to every text provider call of the job.
+/// Usually set in a profile; applies to every text provider call of the job. `max_tokens` is one
+/// number for every call or a mapping by kind of call (`prompt`, `metadata`, `card`, `vision`).
 public struct ManifestText: Codable, Sendable, Equatable {
     public var model: String?
     public var temperature: Double?
     public var topP: Double?
-    public var maxTokens: Int?
+    public var maxTokens: MaxTokens?
     public init() {}
 
     static func parse(_ node: DocumentNode) throws -> ManifestText {
@@ -76,8 +77,23 @@ public struct ManifestText: Codable, Sendable, Equatable {
         text.model = try map.field { try map.nonEmptyString("model") }
         text.temperature = try map.field { try map.value("temperature").map { try $0.number(in: 0...2) } }
         text.topP = try map.field { try map.value("top_p").map { try $0.number(in: 0...1) } }
-        text.maxTokens = try map.field { try map.int("max_tokens", in: 1...1_000_000) }
+        text.maxTokens = try map.field { try map.value("max_tokens").map(parseMaxTokens) }
         return text
+    }
+
+    static let maxTokensRange = 1...1_000_000
+
+    /// `max_tokens: 800` or `max_tokens: {metadata: 800, card: 2000}`.
+    static func parseMaxTokens(_ node: DocumentNode) throws -> MaxTokens {
+        if case .mapping = node.node {
+            let map = try node.mapping(allowed: TextCall.allCases.map(\.rawValue))
+            var limits: [TextCall: Int] = [:]
+            for call in TextCall.allCases {
+                if let value = try map.field({ try map.int(call.rawValue, in: maxTokensRange) }) { limits[call] = value }
+            }
+            return MaxTokens(limits)
+        }
+        return MaxTokens(all: try node.int(in: maxTokensRange))
     }
 }
 

@@ -294,13 +294,16 @@ public final class Engine: @unchecked Sendable {
         let started = Date()
         // A step of a batch whose job was cancelled while it waited is not started at all.
         // The meter counts every provider call of the attempt, kept however the step ends.
-        let ((result, events), calls) = UsageMeter.measuring {
+        let ((result, collected), meter) = UsageMeter.metering {
             log.collecting {
                 token.isCancelled ? .failure(CancellationError())
                     : Result { try StepCancellation.with(token) { try runner.run(lease) } }
             }
         }
-        let usage = lease.step.usage(adding: calls)
+        let usage = lease.step.usage(adding: meter.records)
+        // Replies asked for again count as attempts of the item (issue 16), and each has its line.
+        let resampled = meter.resamples.count
+        let events = collected + meter.resamples.map { log.make(.warning, lease, event: "resample", message: $0) }
         let transition: StepTransition
         do {
             if token.isCancelled {
@@ -316,7 +319,7 @@ public final class Engine: @unchecked Sendable {
             }
             switch result {
             case .success(let outcome):
-                var done = StageGraph.transition(after: lease, outcome, now: Date())
+                var done = StageGraph.transition(after: lease, outcome, now: Date()).countingAttempts(lease.step.attempts + resampled)
                 // One line per finished step, stored in the step's own transaction (issue 17).
                 if let message = outcome.logMessage {
                     done.events.append(log.make(.info, lease, event: "step_done",
@@ -325,7 +328,7 @@ public final class Engine: @unchecked Sendable {
                 }
                 transition = done
             case .failure(let error):
-                transition = try failure(error, of: lease)
+                transition = try failure(error, of: lease, resampled: resampled)
             }
         } catch {
             // Only encoding a failure to JSON can throw here; the lease expires and the step runs again.
@@ -337,19 +340,20 @@ public final class Engine: @unchecked Sendable {
         return StepCompletion(lease: lease, transition: withEvents, started: started, finished: Date())
     }
 
-    /// A failed attempt, logged: retry later (transient) or fail for good.
-    private func failure(_ error: Error, of lease: StepLease) throws -> StepTransition {
+    /// A failed attempt, logged: retry later (transient) or fail for good. `resampled` replies
+    /// asked for again within it count as attempts in what the item and `error.json` say.
+    private func failure(_ error: Error, of lease: StepLease, resampled: Int) throws -> StepTransition {
         let stepError = StepError.classify(error)
         let attempt = lease.step.attempts
         let delay = options.retry.delay(after: attempt, error: stepError)
         let failure = StageFailure(stage: lease.step.stage.rawValue, code: stepError.code,
-                                   message: stepError.message, attempts: attempt)
+                                   message: stepError.message, attempts: attempt + resampled)
         let event = delay.map {
             log.make(.warning, lease, event: "retry",
                      message: "attempt \(attempt) failed (\(stepError)); retrying in \(String(format: "%.1f", $0)) s")
         } ?? log.make(.error, lease, event: "failed", message: "attempt \(attempt) failed: \(stepError)")
         var transition = try StageGraph.transition(afterFailing: lease, failure, retryAt: delay.map { Date().addingTimeInterval($0) },
-                                                   now: Date())
+                                                   now: Date()).countingAttempts(lease.step.attempts + resampled)
         transition.events = [event]
         return transition
     }

@@ -40,7 +40,7 @@ public enum StageGraph {
         case .prompted(let plan):
             guard var item = lease.item else { return StepTransition(close: .done, effects: []) }
             item.plan = plan
-            item.attempts = lease.step.attempts
+            item.attempts = max(item.attempts, lease.step.attempts)
             item.lastError = nil
             return StepTransition(close: .done, effects: advance(&item, after: .parameters, execution, now: now))
         case .generated(let path, let dhash, let colorHash):
@@ -49,7 +49,7 @@ public enum StageGraph {
             item.dhash = dhash
             item.colorHash = colorHash
             item.status = .generated
-            item.attempts = lease.step.attempts
+            item.attempts = max(item.attempts, lease.step.attempts)
             item.lastError = nil
             return StepTransition(close: .done, effects: advance(&item, after: .generate, execution, now: now))
         case .checked(let passed, let reason, let checks):
@@ -83,7 +83,7 @@ public enum StageGraph {
         let message = "\(failure.code): \(failure.message)"
         if let retryAt {
             guard var item = lease.item else { return StepTransition(close: .retry(notBefore: retryAt, error: message), effects: []) }
-            item.attempts = lease.step.attempts
+            item.attempts = max(item.attempts, lease.step.attempts)
             item.lastError = message
             item.updatedAt = now
             return StepTransition(close: .retry(notBefore: retryAt, error: message), effects: [.updateItem(item)])
@@ -91,7 +91,7 @@ public enum StageGraph {
         if var item = lease.item {
             item.status = .failed
             item.nextStage = nil
-            item.attempts = lease.step.attempts
+            item.attempts = max(item.attempts, lease.step.attempts)
             item.lastError = message
             item.updatedAt = now
             return StepTransition(close: .failed(error: message),
@@ -143,5 +143,19 @@ public enum StageGraph {
     /// so every item is compared against the same set of earlier items.
     private static func barrier(_ execution: ExecutionRecord) -> [RoutingEffect] {
         execution.qualityBarrier ? [.releaseQualityBarrier] : []
+    }
+}
+
+extension StepTransition {
+    /// The transition with at least `attempts` on the item it updates: the step's attempts
+    /// plus the replies a text provider was asked for again within it (``UsageMeter/resamples``).
+    func countingAttempts(_ attempts: Int) -> StepTransition {
+        var counted = self
+        counted.effects = effects.map { effect in
+            guard case .updateItem(var item) = effect else { return effect }
+            item.attempts = max(item.attempts, attempts)
+            return .updateItem(item)
+        }
+        return counted
     }
 }

@@ -23,8 +23,8 @@ import DropForgeCore
 /// The mode that worked is remembered by this instance (all copies share it), so later calls start
 /// there instead of paying for the rejected attempts again. Whatever the mode, the reply is always
 /// parsed (code fences and surrounding prose removed) and validated with `JSONSchemaValidator`: a
-/// reply that breaks the schema is a permanent `invalid_output`, since asking again with the same
-/// prompt is not the retry policy's job.
+/// reply that is cut off, is not JSON or breaks the schema throws ``UnusableReply``, which `ask`
+/// answers with another sample (a permanent `invalid_output` once every attempt was unusable).
 ///
 /// Errors: HTTP failures are classified by the client (transient: connect, timeout, 429 with its
 /// `Retry-After`, 5xx, truncated body; permanent: other 4xx); a 2xx body that is not a chat
@@ -51,10 +51,12 @@ public struct OpenAIChatProvider: TextProvider {
     }
 
     public let endpoint: ProviderEndpoint
+    public let attempts: Int
     private let memory = ModeMemory()
 
-    public init(endpoint: ProviderEndpoint) {
+    public init(endpoint: ProviderEndpoint, attempts: Int = 1) {
         self.endpoint = endpoint
+        self.attempts = attempts
     }
 
     public var name: String { endpoint.name }
@@ -105,7 +107,7 @@ public struct OpenAIChatProvider: TextProvider {
         var body: JSONValue = ["model": .string(model), "messages": .array(messages.map(wireMessage))]
         if let temperature = request.sampling.temperature { body["temperature"] = .number(temperature) }
         if let topP = request.sampling.topP { body["top_p"] = .number(topP) }
-        if let maxTokens = request.sampling.maxTokens { body["max_tokens"] = .number(maxTokens) }
+        if let maxTokens = request.maxTokens { body["max_tokens"] = .number(maxTokens) }
         if let schema = request.schema {
             switch mode {
             case .jsonSchema:
@@ -207,12 +209,11 @@ public struct OpenAIChatProvider: TextProvider {
         UsageMeter.record(UsageRecord(provider: name, model: answeredBy, usage: usage))
 
         if request.schema != nil, choice["finish_reason"]?.stringValue == "length" {
-            throw invalidOutput("the reply was cut off at the token limit (finish_reason \"length\"); raise max_tokens in the profile",
-                                reply: content ?? "")
+            throw unusable(.cutOff, reply: content ?? "", request)
         }
         guard let text = content else {
             if let refusal = message["refusal"]?.stringValue {
-                throw invalidOutput("the model refused", reply: refusal)
+                throw unusable(.refused, reply: refusal, request)
             }
             throw invalid("choices[0].message has no content")
         }
@@ -223,27 +224,22 @@ public struct OpenAIChatProvider: TextProvider {
         do {
             parsed = try Self.extractJSON(from: text)
         } catch {
-            throw invalidOutput("the reply is not JSON (\(error))", reply: text)
+            throw unusable(.notJSON("\(error)"), reply: text, request)
         }
         let problems = JSONSchemaValidator.validate(parsed, against: schema.schema)
         if !problems.isEmpty {
             let listed = problems.prefix(3).map(\.description).joined(separator: "; ")
             let more = problems.count > 3 ? " (and \(problems.count - 3) more)" : ""
-            throw invalidOutput("the reply does not match the schema: \(listed)\(more)", reply: text)
+            throw unusable(.offSchema(listed + more), reply: text, request)
         }
         return TextReply(text: text, json: parsed, model: answeredBy, usage: usage)
     }
 
-    /// A permanent `invalid_output` quoting the start of the reply (scrubbed of the key, in case a
-    /// model was ever shown it and echoes it).
-    private func invalidOutput(_ what: String, reply: String) -> StepError {
-        var message = "provider '\(name)': \(what)"
-        let snippet = HTTPError.snippet(of: Data(reply.utf8))
-        message += snippet.isEmpty ? " (the reply is empty)" : " (reply: \(snippet))"
-        if let key = endpoint.apiKey, key.count >= 4 {
-            message = message.replacingOccurrences(of: key, with: "[redacted]")
-        }
-        return .permanent(.invalidOutput, message)
+    /// An unusable reply, quoting its start scrubbed of the key (in case a model was ever shown
+    /// it and echoes it).
+    private func unusable(_ reason: UnusableReply.Reason, reply: String, _ request: TextRequest) -> UnusableReply {
+        UnusableReply(provider: name, reason: reason, reply: reply, call: request.call, maxTokens: request.maxTokens,
+                      secret: endpoint.apiKey)
     }
 
     // MARK: JSON in the reply

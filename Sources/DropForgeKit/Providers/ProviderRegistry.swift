@@ -28,7 +28,7 @@ public final class ProviderRegistry: Sendable {
             return (name, ProviderEndpoint(name: name, config: entry, environment: environment, client: client, options: options))
         })
         chat = Dictionary(uniqueKeysWithValues: endpoints.filter { $0.value.config.type == .openaiChat }
-            .map { ($0.key, OpenAIChatProvider(endpoint: $0.value)) })
+            .map { ($0.key, OpenAIChatProvider(endpoint: $0.value, attempts: $0.value.config.retry?.maxAttempts ?? config.retry.maxAttempts)) })
     }
 
     /// Text providers are kept, so what one learnt about its server (which `response_format`

@@ -27,14 +27,15 @@ public struct ReplySchema: Sendable, Equatable {
     }
 }
 
-/// Sampling settings from the profile.
+/// Sampling settings from the profile (`text:`).
 public struct TextSampling: Codable, Sendable, Equatable {
     public var model: String?
     public var temperature: Double?
     public var topP: Double?
-    public var maxTokens: Int?
+    /// The limits given; each call kind not given has its default (``TextCall/defaultMaxTokens``).
+    public var maxTokens: MaxTokens?
 
-    public init(model: String? = nil, temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil) {
+    public init(model: String? = nil, temperature: Double? = nil, topP: Double? = nil, maxTokens: MaxTokens? = nil) {
         self.model = model
         self.temperature = temperature
         self.topP = topP
@@ -51,12 +52,18 @@ public struct TextRequest: Sendable, Equatable {
     public var messages: [ChatMessage]
     public var schema: ReplySchema?
     public var sampling: TextSampling
+    /// The kind of call, for its `max_tokens`; nil sends no limit.
+    public var call: TextCall?
 
-    public init(messages: [ChatMessage], schema: ReplySchema? = nil, sampling: TextSampling = TextSampling()) {
+    public init(messages: [ChatMessage], schema: ReplySchema? = nil, sampling: TextSampling = TextSampling(), call: TextCall? = nil) {
         self.messages = messages
         self.schema = schema
         self.sampling = sampling
+        self.call = call
     }
+
+    /// The `max_tokens` to send: the limit for the kind of call, given or default.
+    public var maxTokens: Int? { call.map { (sampling.maxTokens ?? MaxTokens())[$0] } }
 }
 
 /// Tokens a call used, as the server reported them.
@@ -97,16 +104,45 @@ public struct TextReply: Sendable, Equatable {
 
 /// A text generator (DESIGN §5): messages, an optional image and an optional JSON schema in;
 /// text or validated JSON and token usage out. Implementations throw `StepError` so the retry
-/// policy can tell transient from permanent failures (a reply that breaks the schema is permanent).
+/// policy can tell transient from permanent failures, and ``UnusableReply`` for a reply that came
+/// back whole but cannot be used (cut off, not JSON, off the schema): another sample may do,
+/// which ``ResamplingTextProvider`` asks for.
 public protocol TextProvider: Sendable {
     var name: String { get }
+    /// How many replies a call may ask for before an unusable one fails it: the provider's
+    /// `retry.max_attempts` (its entry's, else the top-level one).
+    var attempts: Int { get }
     func complete(_ request: TextRequest) throws -> TextReply
 }
 
 extension TextProvider {
     /// One instruction (with an image for vision) whose reply must be JSON matching `schema`:
-    /// the shape of every call the stages make.
-    public func ask(_ text: String, image: Data? = nil, schema: ReplySchema, sampling: TextSampling) throws -> TextReply {
-        try complete(TextRequest(messages: [ChatMessage(role: .user, text: text, image: image)], schema: schema, sampling: sampling))
+    /// the shape of every call the stages make. `read` turns the reply into what the stage
+    /// needs and may throw ``UnusableReply`` too (a value the schema cannot demand).
+    ///
+    /// An unusable reply is asked for again, up to ``attempts`` replies in all, each time with
+    /// one line after the instruction that says what was wrong with the last one; every sample
+    /// taken again is noted in the ``UsageMeter`` (for the job log and the item's attempts).
+    /// When all are unusable the call fails with every attempt's reason.
+    public func ask<T>(_ text: String, image: Data? = nil, schema: ReplySchema, sampling: TextSampling, call: TextCall,
+                       read: (TextReply) throws -> T) throws -> T {
+        var failures: [UnusableReply] = []
+        while true {
+            let instruction = failures.last.map { text + "\n\n" + $0.hint } ?? text
+            let request = TextRequest(messages: [ChatMessage(role: .user, text: instruction, image: image)], schema: schema,
+                                      sampling: sampling, call: call)
+            do {
+                return try read(try complete(request))
+            } catch let unusable as UnusableReply {
+                failures.append(unusable)
+                guard failures.count < max(1, attempts) else { throw UnusableReply.exhausted(failures) }
+                UsageMeter.resampled("reply \(failures.count) of \(max(1, attempts)) from '\(name)' was unusable "
+                                     + "(\(unusable.what)); asking again")
+            }
+        }
+    }
+
+    public func ask(_ text: String, image: Data? = nil, schema: ReplySchema, sampling: TextSampling, call: TextCall) throws -> TextReply {
+        try ask(text, image: image, schema: schema, sampling: sampling, call: call) { $0 }
     }
 }

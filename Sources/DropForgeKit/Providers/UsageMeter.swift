@@ -12,6 +12,8 @@ import Foundation
 public final class UsageMeter {
     /// Only ever touched by the thread whose dictionary holds it.
     public private(set) var records: [UsageRecord] = []
+    /// One line per reply that was unusable and asked for again (``TextProvider/ask(_:image:schema:sampling:call:read:)``).
+    public private(set) var resamples: [String] = []
 
     init() {}
 
@@ -24,14 +26,24 @@ public final class UsageMeter {
         (Thread.current.threadDictionary[threadKey] as? UsageMeter)?.records.append(record)
     }
 
-    /// Runs `body` with a fresh meter on this thread and returns what it counted.
-    public static func measuring<T>(_ body: () throws -> T) rethrows -> (T, [UsageRecord]) {
+    /// Notes a reply asked for again, against the step running on this thread.
+    public static func resampled(_ note: String) {
+        (Thread.current.threadDictionary[threadKey] as? UsageMeter)?.resamples.append(note)
+    }
+
+    /// Runs `body` with a fresh meter on this thread and returns it, with what it counted.
+    public static func metering<T>(_ body: () throws -> T) rethrows -> (T, UsageMeter) {
         let dictionary = Thread.current.threadDictionary
         let previous = dictionary[threadKey]
         let meter = UsageMeter()
         dictionary[threadKey] = meter
         defer { dictionary[threadKey] = previous }
-        let result = try body()
+        return (try body(), meter)
+    }
+
+    /// Runs `body` with a fresh meter on this thread and returns the calls it counted.
+    public static func measuring<T>(_ body: () throws -> T) rethrows -> (T, [UsageRecord]) {
+        let (result, meter) = try metering(body)
         return (result, meter.records)
     }
 }

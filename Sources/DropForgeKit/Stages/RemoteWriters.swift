@@ -30,16 +30,17 @@ struct RemoteWriters: Sendable {
     func writePrompt(_ plan: ItemPlan, template: String, provider: TextProvider, sampling: TextSampling) throws -> ItemPlan {
         let text = templates.text(PromptTemplates.promptWriter,
                                   ["prompt": plan.prompt, "keyword": plan.keyword, "template": template])
-        let reply = try provider.ask(text, schema: Self.promptSchema, sampling: sampling)
         var plan = plan
-        plan.prompt = try field("prompt", of: reply, provider: provider).trimmingCharacters(in: .whitespacesAndNewlines)
+        plan.prompt = try provider.ask(text, schema: Self.promptSchema, sampling: sampling, call: .prompt) { reply in
+            try field("prompt", of: reply, provider: provider).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         return plan
     }
 
     /// The `vision` check: the image and its prompt, judged by a vision model.
     func review(png: Data, plan: ItemPlan, provider: TextProvider, sampling: TextSampling) throws -> QualityCheckResult {
         let text = templates.text(PromptTemplates.qualityVision, ["prompt": plan.prompt, "keyword": plan.keyword])
-        let reply = try provider.ask(text, image: png, schema: Self.reviewSchema, sampling: sampling)
+        let reply = try provider.ask(text, image: png, schema: Self.reviewSchema, sampling: sampling, call: .vision)
         let passed = reply.json?["passed"]?.boolValue ?? false
         let reason = (reply.json?["reason"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         return QualityCheckResult(check: "vision", passed: passed,
@@ -49,18 +50,20 @@ struct RemoteWriters: Sendable {
     /// Title, description and tags from the prompt and keyword.
     func describe(_ plan: ItemPlan, provider: TextProvider, sampling: TextSampling) throws -> ImageMetadata {
         let text = templates.text(PromptTemplates.metadataWriter, ["prompt": plan.prompt, "keyword": plan.keyword])
-        let reply = try provider.ask(text, schema: Self.metadataSchema, sampling: sampling)
-        var seen = Set<String>()
-        let tags = (reply.json?["tags"]?.arrayValue ?? []).compactMap { $0.stringValue?.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
-        return ImageMetadata(title: try field("title", of: reply, provider: provider),
-                             description: try field("description", of: reply, provider: provider),
-                             tags: Array(tags.prefix(LocalMetadataWriter.maxTags)))
+        return try provider.ask(text, schema: Self.metadataSchema, sampling: sampling, call: .metadata) { reply in
+            var seen = Set<String>()
+            let tags = (reply.json?["tags"]?.arrayValue ?? []).compactMap { $0.stringValue?.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty && seen.insert($0.lowercased()).inserted }
+            return ImageMetadata(title: try field("title", of: reply, provider: provider),
+                                 description: try field("description", of: reply, provider: provider),
+                                 tags: Array(tags.prefix(LocalMetadataWriter.maxTags)))
+        }
     }
 
+    /// A string member that is not blank (the schema's `minLength` lets a space through).
     private func field(_ key: String, of reply: TextReply, provider: TextProvider) throws -> String {
         guard let value = reply.json?[key]?.stringValue, !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw StepError.permanent(.invalidOutput, "provider '\(provider.name)' gave no \(key)")
+            throw UnusableReply(provider: provider.name, reason: .missing(key), reply: reply.text)
         }
         return value
     }

@@ -65,9 +65,10 @@ final class OpenAIChatProviderTests: XCTestCase {
         do {
             let value = try body()
             XCTFail("expected a StepError, got \(value)", file: file, line: line)
-        } catch let error as StepError {
+        } catch let thrown where thrown is StepError || thrown is StepErrorConvertible {
+            XCTAssertFalse(String(reflecting: thrown).contains(apiKey), "the API key leaked: \(thrown)", file: file, line: line)
+            let error = StepError.classify(thrown)
             XCTAssertFalse(error.description.contains(apiKey), "the API key leaked: \(error)", file: file, line: line)
-            XCTAssertFalse(String(reflecting: error).contains(apiKey), "the API key leaked: \(error)", file: file, line: line)
             return error
         } catch {
             XCTFail("expected a StepError, got \(error)", file: file, line: line)
@@ -86,7 +87,7 @@ final class OpenAIChatProviderTests: XCTestCase {
         defer { server.stop() }
         let request = TextRequest(
             messages: [ChatMessage(role: .system, text: "You write image prompts."), ChatMessage(role: .user, text: "keyword: lighthouse")],
-            sampling: TextSampling(temperature: 0.7, topP: 0.9, maxTokens: 300))
+            sampling: TextSampling(temperature: 0.7, topP: 0.9, maxTokens: MaxTokens(all: 300)), call: .prompt)
         let reply = try provider(server).complete(request)
 
         XCTAssertEqual(reply.text, "A lighthouse on a cliff at dusk.")
@@ -221,7 +222,8 @@ final class OpenAIChatProviderTests: XCTestCase {
         }
         defer { server.stop() }
         let chat = provider(server)
-        let ask = TextRequest(messages: [ChatMessage(role: .user, text: "?")], schema: verdictSchema, sampling: TextSampling(maxTokens: 8))
+        let ask = TextRequest(messages: [ChatMessage(role: .user, text: "?")], schema: verdictSchema, sampling: TextSampling(maxTokens: MaxTokens(all: 8)),
+                              call: .vision)
 
         let notJSON = try XCTUnwrap(stepError { try chat.complete(ask) })
         XCTAssertEqual(notJSON.code, "invalid_output")
@@ -233,7 +235,7 @@ final class OpenAIChatProviderTests: XCTestCase {
         let cutOff = try XCTUnwrap(stepError { try chat.complete(ask) })
         XCTAssertEqual(cutOff.code, "invalid_output")
         XCTAssertFalse(cutOff.isTransient)
-        XCTAssertTrue(cutOff.message.contains("max_tokens"), cutOff.message)
+        XCTAssertTrue(cutOff.message.contains("raise text.max_tokens.vision in the profile or manifest (it was 8)"), cutOff.message)
     }
 
     func testMalformedOrShapelessBodyIsPermanentInvalidResponse() throws {

@@ -52,7 +52,7 @@ struct RemoteCardWriter: Sendable {
             let prompt = templates.text(Self.template, [
                 "card": JSONWriter.pretty(card.json), "field": "character_book", "guidance": instruction,
             ])
-            return try provider.ask(prompt, schema: schema, sampling: sampling).json ?? .null
+            return try provider.ask(prompt, schema: schema, sampling: sampling, call: .card).json ?? .null
         }
         let topicsReply = try ask("list \(count) lorebook topics (places, people, objects, events of {{char}}'s world) "
                                   + "that the card mentions or implies" + (known.isEmpty ? "" : "; not these, already written: "
@@ -84,9 +84,11 @@ struct RemoteCardWriter: Sendable {
             let prompt = templates.text(Self.template, [
                 "card": JSONWriter.pretty(card.json), "field": field, "guidance": guidance,
             ])
-            let reply = try provider.ask(prompt, schema: Self.schema, sampling: sampling)
-            guard let text = reply.json?["text"]?.stringValue else {
-                throw StepError.permanent(.invalidOutput, "provider '\(provider.name)' wrote no text for \(field)")
+            let text = try provider.ask(prompt, schema: Self.schema, sampling: sampling, call: .card) { reply in
+                guard let text = reply.json?["text"]?.stringValue, CardPlanner.isMeaningful(text) else {
+                    throw UnusableReply(provider: provider.name, reason: .missing("text for \(field)"), reply: reply.text)
+                }
+                return text
             }
             card.setField(field, .string(text))
             written.append(field)
