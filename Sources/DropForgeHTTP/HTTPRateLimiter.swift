@@ -54,6 +54,25 @@ public final class HTTPRateLimiter: Sendable {
         self.sleep = sleep
     }
 
+    /// What the limiter holds at one moment (for `status`).
+    public struct Load: Sendable, Equatable {
+        /// Requests holding a permit: sending, or waiting for their slot in the rate window.
+        public var inFlight: Int
+        /// Callers waiting for a permit.
+        public var waiting: Int
+        /// Requests started, or given a slot, in the window that ends now; nil without a rate
+        /// limit (starts are only kept to enforce one).
+        public var startedInWindow: Int?
+    }
+
+    public var load: Load {
+        state.withLock { state in
+            let since = now() - window
+            return Load(inFlight: state.inUse, waiting: state.waiters.count,
+                        startedInWindow: requestsPerMinute.map { _ in state.starts.filter { $0 > since }.count })
+        }
+    }
+
     /// Runs `body` once both a concurrency permit and a slot in the rate window are free, blocking
     /// the calling thread until then; throws `CancellationError` if `cancellation` is cancelled first.
     ///

@@ -12,7 +12,11 @@ struct Status: ParsableCommand {
             drain or command running work), with host, pid and since when. Running and queued
             jobs show their items done of total. For each stage: steps ready to run, steps waiting for a retry (delayed), steps running
             now (leased) and how long the oldest ready step has waited. Throughput counts items and
-            jobs that ended in the last 1, 5 and 15 minutes. Works beside a running `watch`.
+            jobs that ended in the last 1, 5 and 15 minutes. Providers: each entry's limits —
+            `concurrency` (calls in flight at once, across every stage) and `requests_per_minute` —
+            with the calls the running processes have in flight and waiting for a permit, and how
+            many started in the last minute (reported by each process once a second). Works
+            beside a running `watch`.
             """))
 
     @OptionGroup var options: RootOptions
@@ -47,6 +51,13 @@ struct Status: ParsableCommand {
         }))
         print("throughput: " + report.throughput.map { "\($0.items) items, \($0.jobs) jobs in \($0.minutes) min" }
             .joined(separator: "; "))
+        if !report.providers.isEmpty {
+            print(table(["provider", "type", "in flight", "waiting", "per minute"], report.providers.map { provider in
+                [provider.name, provider.type, "\(provider.inFlight.map(String.init) ?? "-") of \(provider.concurrency)",
+                 provider.waiting.map(String.init) ?? "-",
+                 provider.requestsPerMinute.map { "\(provider.startedLastMinute.map(String.init) ?? "-") of \($0)" } ?? "unlimited"]
+            }))
+        }
         if !report.recentFailures.isEmpty {
             print("recent failures:")
             for failure in report.recentFailures {

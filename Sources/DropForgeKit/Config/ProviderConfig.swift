@@ -20,6 +20,8 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
     /// Name of the environment variable holding the API key (never the key itself).
     public var apiKeyEnv: String?
     public var concurrency: Int?
+    /// Calls in flight at once when the entry gives no `concurrency`.
+    public static let defaultConcurrency = 4
     public var requestsPerMinute: Int?
     /// ComfyUI workflow template, relative to `config/`.
     public var workflow: String?

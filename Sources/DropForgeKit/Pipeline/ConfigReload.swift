@@ -52,7 +52,10 @@ public final class ConfigReload: Sendable {
             return state.config
         }
         runtime.intake.update(config: new)
-        runtime.engine.replaceRunners(Runtime.runners(config: new, layout: runtime.layout, store: runtime.store, log: log))
+        let registry = ProviderRegistry(config: new, layout: runtime.layout)
+        runtime.engine.replaceRunners(Runtime.runners(config: new, layout: runtime.layout, store: runtime.store, log: log,
+                                                      providers: registry))
+        runtime.providerLoad.replace(registry)
         let restart = Self.restartOnly(old, new)
         let providers = new.providers.keys.sorted()
         log.record(restart.isEmpty ? .info : .warning, job: "daemon", event: "config_reloaded",

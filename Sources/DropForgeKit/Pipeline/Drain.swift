@@ -45,7 +45,7 @@ public struct Drain {
         if waitingForAll || LockFile.isHeld(at: runtime.layout.watchLock(shared: runtime.config.store.isShared).path) != true {
             tracked.formUnion(try runtime.store.unfinishedJobIDs())
         }
-        runtime.engine.start()
+        runtime.startWork()
 
         // Intake: one rescan, then wait only for files that are still being written.
         tracked.formUnion(intake.scan())
@@ -62,7 +62,7 @@ public struct Drain {
     /// Runs until the given jobs (already queued in the store) are published.
     public func run(jobs: [String]) throws -> Report {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
-        runtime.engine.start()
+        runtime.startWork()
         runtime.engine.ring()
         return try finish(Set(jobs), deadline: deadline)
     }
@@ -90,7 +90,7 @@ public struct Drain {
             // A long backlog is asked about less often; the last few jobs are seen ending at once.
             Thread.sleep(forTimeInterval: open.count > 200 ? 0.2 : 0.02)
         }
-        runtime.engine.stop(grace: timedOut ? 1 : TimeInterval(runtime.config.shutdownGraceSeconds))
+        runtime.stopWork(grace: timedOut ? 1 : TimeInterval(runtime.config.shutdownGraceSeconds))
 
         let statuses = try runtime.store.statuses(jobIDs: Array(tracked))
         let completed = statuses.values.filter { $0 == .completed }.count

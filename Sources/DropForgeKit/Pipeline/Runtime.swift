@@ -12,6 +12,8 @@ public final class Runtime: Sendable {
     public let log: EventLog
     public let intake: Intake
     public let engine: Engine
+    /// This process's provider load, for `status` (``ProviderLoad``).
+    let providerLoad: ProviderLoadReporter
 
     /// Opens the root. Throws `ManifestError` (code `config_invalid`) for a bad config — a
     /// usage error (exit 2) rather than a job failure. `stages` limits the workers started
@@ -25,7 +27,9 @@ public final class Runtime: Sendable {
         owner = try OwnerIdentity(layout: layout)
         log = EventLog(store: store, layout: layout, logger: logger)
         intake = Intake(layout: layout, config: config, store: store, log: log)
-        let runners = Self.runners(config: config, layout: layout, store: store, log: log)
+        let providers = ProviderRegistry(config: config, layout: layout)
+        providerLoad = ProviderLoadReporter(owner: owner.id, layout: layout, registry: providers)
+        let runners = Self.runners(config: config, layout: layout, store: store, log: log, providers: providers)
         let workers = config.workers
         engine = Engine(
             store: store, layout: layout, owner: owner, log: log, runners: runners.filter { stages.contains($0.stage) },
@@ -37,10 +41,23 @@ public final class Runtime: Sendable {
                 batch: config.batch.byStage, carryOn: config.carryOn))
     }
 
+    /// Starts the engine's workers, and the report of this process's provider load.
+    public func startWork() {
+        engine.start()
+        providerLoad.start()
+    }
+
+    /// Stops the workers (see ``Engine/stop(grace:)``) and the load report.
+    @discardableResult
+    public func stopWork(grace: TimeInterval) -> Bool {
+        defer { providerLoad.stop() }
+        return engine.stop(grace: grace)
+    }
+
     /// The stage runners for `config`: its providers (one registry, so a provider's limits hold
     /// across stages), limits and prices.
-    static func runners(config: DropforgeConfig, layout: RootLayout, store: JobStore, log: EventLog) -> [StageRunner] {
-        let providers = ProviderRegistry(config: config, layout: layout)
+    static func runners(config: DropforgeConfig, layout: RootLayout, store: JobStore, log: EventLog,
+                        providers: ProviderRegistry) -> [StageRunner] {
         let limits = config.limits
         return [
             KindRouter(images: ParametersStage(providers: providers, layout: layout),

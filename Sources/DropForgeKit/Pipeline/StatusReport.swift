@@ -4,7 +4,8 @@ import DropForgeStore
 
 /// What `dropforge status` and `GET /api/v1/status` show: the store, the processes on the root,
 /// unfinished jobs with their progress, jobs by state, the queue of each stage, throughput, the
-/// inbox backlog and recent failures with the error their `error.json` carries.
+/// inbox backlog, each provider's limits and load, and recent failures with the error their
+/// `error.json` carries.
 public struct StatusReport: Encodable, Sendable {
     public struct Failure: Encodable, Sendable {
         public var job: String
@@ -27,10 +28,13 @@ public struct StatusReport: Encodable, Sendable {
     public var stages: [QueueSummary.StageQueue]
     public var throughput: [QueueSummary.Throughput]
     public var inbox: Int
+    /// Each provider entry's `concurrency` and `requests_per_minute`, with the calls the running
+    /// processes have in flight, waiting and started in the last minute.
+    public var providers: [ProviderLoad]
     public var recentFailures: [Failure]
 
     enum CodingKeys: String, CodingKey {
-        case store, processes, active, jobs, stages, throughput, inbox, recentFailures = "recent_failures"
+        case store, processes, active, jobs, stages, throughput, inbox, providers, recentFailures = "recent_failures"
     }
 
     /// Reads it all now; works beside a running `watch`.
@@ -46,9 +50,11 @@ public struct StatusReport: Encodable, Sendable {
         }
         let unfinished = try store.jobs(matching: JobFilter(statuses: [.running, .queued], oldestFirst: true, limit: 20))
         let progress = try store.itemProgress(jobIDs: unfinished.map(\.id))
-        return StatusReport(store: config.store.description(), processes: RunningProcess.list(layout: layout),
+        let processes = RunningProcess.list(layout: layout)
+        return StatusReport(store: config.store.description(), processes: processes,
                             active: unfinished.map { ActiveJob(job: $0.id, status: $0.status, items: progress[$0.id]) },
                             jobs: summary.jobs, stages: summary.stages, throughput: summary.throughput, inbox: waiting,
+                            providers: ProviderLoad.current(config, layout: layout, owners: processes.map(\.owner)),
                             recentFailures: failures)
     }
 }

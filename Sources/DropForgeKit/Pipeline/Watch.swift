@@ -31,7 +31,7 @@ public final class Watch: @unchecked Sendable {
         let reload = ConfigReload(runtime: runtime)
         signals.onHangUp { reload.reload(because: "SIGHUP") }
         runtime.intake.adoptOrphans()
-        runtime.engine.start()
+        runtime.startWork()
         try watcher.start()
         runtime.log.record(.info, job: "daemon", event: "started",
                            message: "watching \(runtime.layout.inbox.path) (\(config.watcher.rawValue)) as \(runtime.owner.id)")
@@ -79,7 +79,7 @@ public final class Watch: @unchecked Sendable {
         }
         watcher.stop()
         _ = done.wait(timeout: .now() + 5)
-        let clean = engine.stop(grace: TimeInterval(config.shutdownGraceSeconds))
+        let clean = runtime.stopWork(grace: TimeInterval(config.shutdownGraceSeconds))
         runtime.log.record(.info, job: "daemon", event: "stopped",
                            message: clean ? "stopped; all steps finished" : "stopped; unfinished steps released for the next start")
     }

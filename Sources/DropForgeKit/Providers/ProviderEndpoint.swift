@@ -24,7 +24,7 @@ public final class ProviderEndpoint: Sendable {
         self.config = config
         apiKey = config.apiKeyEnv.flatMap { environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
         self.client = client
-        limiter = HTTPRateLimiter(concurrency: config.concurrency ?? 4, requestsPerMinute: config.requestsPerMinute)
+        limiter = HTTPRateLimiter(concurrency: config.concurrency ?? ProviderConfig.defaultConcurrency, requestsPerMinute: config.requestsPerMinute)
         self.options = options
     }
 

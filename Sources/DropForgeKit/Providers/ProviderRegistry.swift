@@ -59,6 +59,16 @@ public final class ProviderRegistry: Sendable {
         throw Self.unknown(name)
     }
 
+    /// What each entry's limiter holds now, by name.
+    func loads() -> [ProviderLoad] {
+        endpoints.sorted { $0.key < $1.key }.map { name, endpoint in
+            let load = endpoint.limiter.load
+            return ProviderLoad(name: name, type: endpoint.config.type.rawValue, concurrency: endpoint.limiter.concurrency,
+                                requestsPerMinute: endpoint.limiter.requestsPerMinute, inFlight: load.inFlight, waiting: load.waiting,
+                                startedLastMinute: load.startedInWindow)
+        }
+    }
+
     /// The ComfyUI workflow template the entry names (`workflow:`, relative to `config/`).
     private func workflow(for endpoint: ProviderEndpoint) throws -> String {
         guard let path = endpoint.config.workflow, let layout else {

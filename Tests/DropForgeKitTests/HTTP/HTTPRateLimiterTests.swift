@@ -26,21 +26,9 @@ final class HTTPRateLimiterTests: XCTestCase {
         func advance(_ seconds: TimeInterval) { lock.withLock { time += seconds } }
     }
 
-    /// Counts requests in flight and remembers the highest count seen.
-    // @unchecked Sendable: `current` and `highest` are guarded by `lock`.
-    private final class InFlightCounter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var current = 0
-        private var highest = 0
-
-        var maximum: Int { lock.withLock { highest } }
-        func enter() { lock.withLock { current += 1; highest = max(highest, current) } }
-        func leave() { lock.withLock { current -= 1 } }
-    }
-
     private func observedConcurrency(limit: Int, requests: Int, server: FakeHTTPServer) throws -> Int {
         let limiter = HTTPRateLimiter(concurrency: limit)
-        let counter = InFlightCounter()
+        let counter = InFlightGauge()
         let client = HTTPClient()
         let url = server.url("/generate")
         // One thread per request, as stage workers call it.
@@ -54,7 +42,7 @@ final class HTTPRateLimiterTests: XCTestCase {
             }
         }
         for worker in workers { try XCTUnwrap(worker.result()).get() }
-        return counter.maximum
+        return counter.most
     }
 
     func testConcurrencyOneSerialisesRequests() throws {
@@ -145,6 +133,26 @@ final class HTTPRateLimiterTests: XCTestCase {
             XCTAssertTrue(error is CancellationError, "\(error)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(cancelledAt), 0.5)
+    }
+
+    func testLoadTellsInFlightWaitingAndStartsInTheWindow() throws {
+        let clock = VirtualClock()
+        let limiter = HTTPRateLimiter(concurrency: 1, requestsPerMinute: 10, now: { clock.now }, sleep: { seconds, _ in clock.sleep(seconds) })
+        XCTAssertEqual(limiter.load, HTTPRateLimiter.Load(inFlight: 0, waiting: 0, startedInWindow: 0))
+        let inside = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let holder = OnThread { try limiter.withPermit { inside.signal(); release.wait() } }
+        inside.wait()
+        let waiter = OnThread { try limiter.withPermit {} }
+        let deadline = Date().addingTimeInterval(5)
+        while limiter.load.waiting == 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        XCTAssertEqual(limiter.load, HTTPRateLimiter.Load(inFlight: 1, waiting: 1, startedInWindow: 1))
+        release.signal()
+        try XCTUnwrap(holder.result()).get()
+        try XCTUnwrap(waiter.result()).get()
+        XCTAssertEqual(limiter.load, HTTPRateLimiter.Load(inFlight: 0, waiting: 0, startedInWindow: 2))
+        clock.advance(61)
+        XCTAssertEqual(limiter.load.startedInWindow, 0, "starts older than the window are not counted")
+        XCTAssertNil(HTTPRateLimiter(concurrency: 2).load.startedInWindow, "without a rate, starts are not kept")
     }
 }
 
