@@ -7,12 +7,16 @@ import DropForgeCards
 struct CardConvert: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a card to V2 or V3 JSON, or to a CHARX zip.",
+        abstract: "Convert a card to V2 or V3, as JSON, a card PNG or a CHARX zip.",
         discussion: prose("""
             Upgrades keep every text exactly (line endings and non-ASCII included) and every
             unknown key: V1 → V2 copies the flat fields into `data` and keeps the V1 keys at the
-            root; V2 → V3 relabels and adds `group_only_greetings`; V3 → V2 relabels. For charx the
-            PNG's image (without its card chunks) becomes the main icon; a CHARX keeps its assets.
+            root; V2 → V3 relabels and adds `group_only_greetings`; V3 → V2 relabels.
+            The output's extension picks the container: `-o OUT.png` writes a card PNG (as
+            `card embed` does: `chara`, plus `ccv3` for v3) into the input PNG's image, else
+            --image, else a CHARX's main icon; `-o OUT.charx` (or --to charx) writes a CHARX,
+            which holds V3; anything else, or standard output, is JSON. For a CHARX the PNG's
+            image (without its card chunks) becomes the main icon; a CHARX keeps its assets.
             """))
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
@@ -25,15 +29,38 @@ struct CardConvert: ParsableCommand {
     @Option(help: "v2 | v3 | charx")
     var to: Target
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write (default: standard output).", valueName: "OUT"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Where to write; .png, .charx or .json picks the container (default: JSON on standard output).",
+                                                    valueName: "OUT"))
     var output: String?
+
+    @Option(help: ArgumentHelp("For a PNG output from a JSON or CHARX card: the image to embed it into.", valueName: "PNG"))
+    var image: String?
+
+    /// The container `-o`'s extension asks for.
+    enum Container { case json, png, charx }
+
+    var container: Container {
+        switch output.map({ URL(fileURLWithPath: $0).pathExtension.lowercased() }) {
+        case "png": .png
+        case "charx": .charx
+        case "json": .json
+        default: to == .charx ? .charx : .json
+        }
+    }
+
+    func validate() throws {
+        if container == .png && to == .charx { throw ValidationError("--to charx writes a zip, but -o names a PNG: use --to v2 or v3") }
+        if container == .charx && to == .v2 { throw ValidationError("a CHARX holds a V3 card: use --to v3 or --to charx with -o \(output ?? "")") }
+        if container == .json && to == .charx { throw ValidationError("--to charx writes a zip, but -o names a JSON file") }
+        if image != nil && container != .png { throw ValidationError("--image is only for a PNG output (-o OUT.png)") }
+    }
 
     func run() throws {
         let loaded = try readCardFile(file)
         do {
-            switch to {
-            case .v2: try writeOutput(try CardEncoder.json(loaded.card, spec: .v2), to: output)
-            case .v3: try writeOutput(try CardEncoder.json(loaded.card, spec: .v3), to: output)
+            switch container {
+            case .json: try writeOutput(try CardEncoder.json(loaded.card, spec: to == .v2 ? .v2 : .v3), to: output)
+            case .png: try writeOutput(try CardEncoder.png(loaded.card, spec: to == .v2 ? .v2 : .v3, into: try baseImage(loaded)), to: output)
             case .charx:
                 let avatar = loaded.container == .png ? try CardPNG.embed(chara: nil, ccv3: nil, into: loaded.bytes) : nil
                 let zip = try CardEncoder.charx(loaded.card, avatar: avatar, extraAssets: loaded.assets,
@@ -46,5 +73,22 @@ struct CardConvert: ParsableCommand {
             printError("error: \(file): \(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// The image a PNG output carries: --image, else the input PNG's, else a CHARX's main icon.
+    private func baseImage(_ loaded: CardFile) throws -> Data {
+        if let image {
+            do {
+                return try Data(contentsOf: URL(fileURLWithPath: image))
+            } catch {
+                printError("error: \(image): \(error.localizedDescription)")
+                throw ExitCode(1)
+            }
+        }
+        if loaded.container == .png { return loaded.bytes }
+        let icons = loaded.assets.filter { $0.path.hasPrefix("assets/icon/") && $0.path.lowercased().hasSuffix(".png") }
+        if let icon = icons.first(where: { $0.path == CardEncoder.avatarPath }) ?? icons.first { return icon.data }
+        printError("error: \(file): a card PNG needs an image and this \(loaded.container.rawValue) card has none: give one with --image")
+        throw ExitCode(1)
     }
 }

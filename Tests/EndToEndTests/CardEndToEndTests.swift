@@ -654,6 +654,52 @@ final class CardEndToEndTests: XCTestCase {
         XCTAssertEqual(icon.filter { $0.type == "IDAT" }.map(\.data), originalIDAT.map(\.data))
     }
 
+    /// The output's extension picks the container (issue 16, point 5): PNG in, `-o x.png`, a card
+    /// PNG out; a CHARX's main icon carries the card into a PNG; a JSON card needs --image.
+    func testConvertWritesTheContainerTheOutputNames() throws {
+        let folder = try scratchFolder()
+        let seraphina = fixture("default_Seraphina.png")
+        let png = folder.appendingPathComponent("s-v3.png")
+        let toPNG = try card(["convert", fixture("Megumin_v1.png").path, "--to", "v3", "-o", png.path])
+        XCTAssertEqual(toPNG.status, 0, toPNG.stderr)
+        let texts = try readPNG(png).texts
+        XCTAssertEqual(try cardChunk(texts, "ccv3")["spec"] as? String, "chara_card_v3")
+        XCTAssertEqual(dataOf(try cardChunk(texts, "chara"))["name"] as? String, "Megumin")
+        let originalIDAT = try IndependentPNGReader.read(Data(contentsOf: fixture("Megumin_v1.png"))).filter { $0.type == "IDAT" }
+        XCTAssertEqual(try IndependentPNGReader.read(Data(contentsOf: png)).filter { $0.type == "IDAT" }.map(\.data),
+                       originalIDAT.map(\.data), "the pixels are not re-encoded")
+
+        let v2PNG = folder.appendingPathComponent("s-v2.PNG")
+        XCTAssertEqual(try card(["convert", seraphina.path, "--to", "v2", "-o", v2PNG.path]).status, 0)
+        XCTAssertEqual(try readPNG(v2PNG).texts.map(\.keyword).filter { ["chara", "ccv3"].contains($0) }, ["chara"], "v2 writes chara only")
+
+        // CHARX → PNG: the main icon becomes the image.
+        let charx = folder.appendingPathComponent("s.charx")
+        XCTAssertEqual(try card(["convert", seraphina.path, "--to", "v3", "-o", charx.path]).status, 0, "-o .charx writes a CHARX")
+        XCTAssertEqual(try unzip(["-Z1", charx.path]).status, 0)
+        let back = folder.appendingPathComponent("back.png")
+        let fromCharx = try card(["convert", charx.path, "--to", "v3", "-o", back.path])
+        XCTAssertEqual(fromCharx.status, 0, fromCharx.stderr)
+        XCTAssertEqual(dataOf(try cardChunk(try readPNG(back).texts, "ccv3"))["name"] as? String, "Seraphina")
+
+        // A JSON card has no image: --image gives one, and without it the error says so.
+        let json = fixture("Aqua_v1.json").path
+        let noImage = try card(["convert", json, "--to", "v2", "-o", folder.appendingPathComponent("a.png").path])
+        XCTAssertEqual(noImage.status, 1)
+        XCTAssertTrue(noImage.stderr.contains("a card PNG needs an image and this json card has none: give one with --image"), noImage.stderr)
+        let withImage = try card(["convert", json, "--to", "v2", "--image", seraphina.path, "-o", folder.appendingPathComponent("a.png").path])
+        XCTAssertEqual(withImage.status, 0, withImage.stderr)
+        XCTAssertEqual(dataOf(try cardChunk(try readPNG(folder.appendingPathComponent("a.png")).texts, "chara"))["name"] as? String, "Aqua")
+
+        for (arguments, message) in [(["--to", "charx", "-o", "x.png"], "--to charx writes a zip, but -o names a PNG"),
+                                     (["--to", "v2", "-o", "x.charx"], "a CHARX holds a V3 card"),
+                                     (["--to", "v3", "--image", seraphina.path], "--image is only for a PNG output")] {
+            let refused = try card(["convert", json] + arguments)
+            XCTAssertEqual(refused.status, 2, "\(arguments): \(refused.stderr)")
+            XCTAssertTrue(refused.stderr.contains(message), refused.stderr)
+        }
+    }
+
     func testBadFilesExitOneWithAMessage() throws {
         let folder = try scratchFolder()
         let text = folder.appendingPathComponent("readme.txt")
