@@ -80,6 +80,11 @@ public struct OpenAIChatProvider: TextProvider {
                     mode = next
                     continue
                 }
+                if request.messages.contains(where: { $0.image != nil }), let said = Self.refusesImages(error) {
+                    // llama.cpp answers 500 to an image for a text-only model: no retry will change that.
+                    throw StepError.permanent(.providerInvalid, "provider '\(name)': the model '\(model)' cannot read images "
+                                              + "(the server said: \(said)); name a model with vision in quality.vision")
+                }
                 throw error.stepError(provider: name)
             }
         }
@@ -163,6 +168,18 @@ public struct OpenAIChatProvider: TextProvider {
         guard error.kind == .status(400) || error.kind == .status(422) else { return false }
         let body = (error.response.map { String(decoding: $0.body, as: UTF8.self) } ?? error.detail).lowercased()
         return ["response_format", "json_schema", "json_object"].contains { body.contains($0) }
+    }
+
+    /// What a server said when it refused an image because the model has no vision (llama.cpp:
+    /// 500 "image input is not supported"; others: 400 "does not support image input"), or nil.
+    static func refusesImages(_ error: HTTPError) -> String? {
+        guard case .status(let code) = error.kind, [400, 422, 500].contains(code), let body = error.response?.body else { return nil }
+        let text = String(decoding: body, as: UTF8.self)
+        let lowered = text.lowercased()
+        let signs = ["image input is not supported", "does not support image", "mmproj", "not a multimodal", "vision is not supported"]
+        guard signs.contains(where: lowered.contains) else { return nil }
+        let message = (try? JSONParser.parse(body))?["error"]?["message"]?.stringValue ?? text
+        return HTTPError.snippet(of: Data(message.utf8))
     }
 
     // MARK: Reply

@@ -238,6 +238,26 @@ final class OpenAIChatProviderTests: XCTestCase {
         XCTAssertTrue(cutOff.message.contains("raise text.max_tokens.vision in the profile or manifest (it was 8)"), cutOff.message)
     }
 
+    /// llama.cpp with a text-only model answers an image with a 500: permanent, at once, saying why.
+    func testAnImageForAModelWithoutVisionFailsAtOnce() throws {
+        let server = try FakeHTTPServer { _ in
+            .json(#"{"error":{"code":500,"message":"image input is not supported - hint: if this is unexpected, you may need to provide the mmproj","type":"server_error"}}"#,
+                  status: 500)
+        }
+        defer { server.stop() }
+        let png = Data([0x89, 0x50, 0x4E, 0x47])
+        let ask = TextRequest(messages: [ChatMessage(role: .user, text: "Review this image.", image: png)], schema: verdictSchema)
+        let error = try XCTUnwrap(stepError { try provider(server).complete(ask) })
+        XCTAssertEqual(error.code, "provider_invalid")
+        XCTAssertFalse(error.isTransient)
+        XCTAssertTrue(error.message.hasPrefix("provider 'openai': the model 'gpt-4o-mini' cannot read images (the server said: image input is not supported"),
+                      error.message)
+        XCTAssertEqual(server.requests.count, 1)
+        // The same 500 without an image stays a transient server error.
+        let text = try XCTUnwrap(stepError { try provider(server).complete(TextRequest(messages: [ChatMessage(role: .user, text: "hi")])) })
+        XCTAssertTrue(text.isTransient, "\(text)")
+    }
+
     func testMalformedOrShapelessBodyIsPermanentInvalidResponse() throws {
         let server = try FakeHTTPServer { request in
             switch request.sequence {
