@@ -10,8 +10,9 @@ public struct StepError: Error, Sendable, CustomStringConvertible {
     public var retryAfter: TimeInterval?
     /// The provider whose call failed, when one did: its entry may have a `retry:` of its own.
     public var provider: String? = nil
-    /// The call never got a whole answer — refused, reset, timed out, cut short: the server may
-    /// be restarting, which takes longer than other transient trouble (its own retry window).
+    /// The call never got a whole answer — refused, reset, timed out, cut short — or the server
+    /// said it is unavailable (502, 503, 504): it may be restarting, which takes longer than other
+    /// transient trouble (its own retry window).
     public var isConnectionFailure = false
 
     public init(code: ErrorCode, message: String, isTransient: Bool, retryAfter: TimeInterval? = nil) {

@@ -23,7 +23,9 @@ extension HTTPError {
         if kind == .cancelled { return .permanent(.cancelled, message) }
         var error = StepError(code: ErrorCode(rawValue: code), message: message, isTransient: isTransient, retryAfter: retryAfter)
         error.provider = provider
-        error.isConnectionFailure = [.connectFailed, .timeout, .protocolError].contains(kind)
+        // 502/503/504 are what a server that is starting (llama.cpp: 503 "Loading model") or a
+        // proxy in front of a stopped one answers: a restart, so the same long window.
+        error.isConnectionFailure = [.connectFailed, .timeout, .protocolError, .status(502), .status(503), .status(504)].contains(kind)
         return error
     }
 }

@@ -26,12 +26,14 @@ final class RetryRulesTests: XCTestCase {
         XCTAssertTrue(failure(.connectFailed).isConnectionFailure)
         XCTAssertTrue(failure(.timeout).isConnectionFailure)
         XCTAssertTrue(failure(.protocolError).isConnectionFailure, "a reset mid-response")
-        XCTAssertFalse(failure(.status(503)).isConnectionFailure)
+        XCTAssertTrue(failure(.status(503)).isConnectionFailure, "llama.cpp answers 503 while it loads its model")
+        XCTAssertFalse(failure(.status(500)).isConnectionFailure)
+        XCTAssertFalse(failure(.status(429)).isConnectionFailure)
         let connection = rules.policy(for: failure(.connectFailed))
         XCTAssertEqual(connection.maxAttempts, 9)
         XCTAssertGreaterThanOrEqual(window(connection).lowerBound, 15)
         XCTAssertLessThanOrEqual(window(connection).upperBound, 45)
-        XCTAssertEqual(rules.policy(for: failure(.status(503))), RetryPolicy())
+        XCTAssertEqual(rules.policy(for: failure(.status(500))), RetryPolicy())
         XCTAssertEqual(rules.policy(for: .transient(.noSpace, "disk full")), RetryPolicy())
     }
 
