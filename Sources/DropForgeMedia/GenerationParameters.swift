@@ -12,12 +12,11 @@ import Foundation
 /// Field values containing `,`, `:` or a newline are written as JSON strings, as A1111 itself
 /// does, so that the last line still splits unambiguously.
 public enum GenerationParameters {
-    public static func a1111Text(prompt: String, negative: String, steps: Int, sampler: String?,
-                                 cfgScale: Double?, seed: UInt32, width: Int, height: Int,
-                                 model: String) -> String {
-        var fields: [(String, String)] = [("Steps", String(steps))]
-        if let sampler, !sampler.isEmpty { fields.append(("Sampler", sampler)) }
-        if let cfgScale { fields.append(("CFG scale", formatNumber(cfgScale))) }
+    /// `settings` are the provider's fields (`Steps`, `Sampler`, …) in order, before `Seed`,
+    /// `Size` and `Model`; a provider with no step count sends none, rather than `Steps: 0`.
+    public static func a1111Text(prompt: String, negative: String, settings: [(name: String, value: String)],
+                                 seed: UInt32, width: Int, height: Int, model: String) -> String {
+        var fields: [(String, String)] = settings.filter { !$0.value.isEmpty }.map { ($0.name, $0.value) }
         fields.append(("Seed", String(seed)))
         fields.append(("Size", "\(width)x\(height)"))
         if !model.isEmpty { fields.append(("Model", model)) }
@@ -63,7 +62,7 @@ public enum GenerationParameters {
     // MARK: Helpers
 
     /// `7.0` → `7`, `7.5` → `7.5` (A1111 examples show whole CFG scales without a decimal).
-    static func formatNumber(_ value: Double) -> String {
+    public static func formatNumber(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return String(value)
     }

@@ -332,13 +332,17 @@ final class FakeA1111Server: @unchecked Sendable {
         let prompt = body["prompt"] as? String ?? ""
         let width = body["width"] as? Int ?? 64, height = body["height"] as? Int ?? 64
         let seed = UInt32(truncatingIfNeeded: body["seed"] as? Int ?? 0) &+ seedOffset
+        // Like A1111, `info` tells what was used: the request's sampling (its defaults when absent).
+        let steps = body["steps"] as? Int ?? 20, sampler = body["sampler_name"] as? String ?? "Euler a"
+        let cfg = body["cfg_scale"] as? Double ?? 7, scheduler = body["scheduler"] as? String ?? "Automatic"
+        let checkpoint = (body["override_settings"] as? [String: Any])?["sd_model_checkpoint"] as? String ?? model
         let png = FakeWire.png(prompt: prompt, width: width, height: height, seed: seed,
-                               text: [("parameters", "\(prompt)\nSteps: 20, Sampler: Euler a, Seed: \(seed), Size: \(width)x\(height)")])
+                               text: [("parameters", "\(prompt)\nSteps: \(steps), Sampler: \(sampler), Seed: \(seed), Size: \(width)x\(height)")])
         let info: [String: Any] = [
             "prompt": prompt, "all_prompts": [prompt], "negative_prompt": body["negative_prompt"] as? String ?? "",
             "seed": Int(seed), "all_seeds": [Int(seed)], "subseed": 99, "all_subseeds": [99],
-            "width": width, "height": height, "sampler_name": "Euler a", "cfg_scale": 7.0, "steps": 20, "batch_size": 1,
-            "sd_model_name": model, "sd_model_hash": "31e35c80fc", "version": "v1.10.1",
+            "width": width, "height": height, "sampler_name": sampler, "scheduler": scheduler, "cfg_scale": cfg, "steps": steps,
+            "batch_size": 1, "sd_model_name": checkpoint, "sd_model_hash": "31e35c80fc", "version": "v1.10.1",
         ]
         return FakeWire.json(["images": [png.base64EncodedString()], "parameters": body, "info": FakeWire.json(info)])
     }

@@ -245,6 +245,40 @@ final class ProviderEndToEndTests: XCTestCase {
         XCTAssertTrue(parameters.contains("Model: \(FakeA1111Server.model)"), parameters)
     }
 
+    /// Generation settings from the providers entry and the manifest reach A1111 key by key, and
+    /// the PNG's `parameters` names what was used (issue 16, point 3).
+    func testGenerationSettingsReachA1111AndTheParametersText() throws {
+        let a1111 = try FakeA1111Server()
+        defer { a1111.stop() }
+        let root = try makeRoot(providers: [
+            "gpu: {type: a1111, base_url: \"\(a1111.baseURL)\", steps: 25, sampler_name: \"DPM++ 2M\", cfg_scale: 6, timeout_seconds: 10}",
+        ])
+        try root.drop("tuned.yaml", """
+            version: 1
+            kind: images
+            name: tuned
+            params: {template: "a {keyword} in red and blue circles", keywords: [fox], size: 64, seed: 5}
+            generate: {provider: gpu, cfg_scale: 4.5, scheduler: Karras, override_settings: {sd_model_checkpoint: ponyV6, CLIP_stop_at_last_layers: 2}}
+            quality: {checks: [decode, dimensions]}
+
+            """)
+        let result = try root.run(["drain"], environment: Self.environment)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let call = try XCTUnwrap(a1111.calls.first)
+        XCTAssertEqual(call.body["steps"] as? Int, 25, "the entry's")
+        XCTAssertEqual(call.body["sampler_name"] as? String, "DPM++ 2M")
+        XCTAssertEqual(call.body["cfg_scale"] as? Double, 4.5, "the manifest's over the entry's")
+        XCTAssertEqual(call.body["scheduler"] as? String, "Karras")
+        let overrides = try XCTUnwrap(call.body["override_settings"] as? [String: Any])
+        XCTAssertEqual(overrides["sd_model_checkpoint"] as? String, "ponyV6")
+        XCTAssertEqual(overrides["CLIP_stop_at_last_layers"] as? Int, 2)
+        let job = try XCTUnwrap(try published(root)["tuned"])
+        let item = try XCTUnwrap(items(job.summary).first)
+        let parameters = try pngText(Data(contentsOf: job.folder.appendingPathComponent(item["file"] as? String ?? "")))["parameters"]?.first ?? ""
+        XCTAssertTrue(parameters.contains("Steps: 25, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 4.5, Seed: "), parameters)
+        XCTAssertTrue(parameters.hasSuffix("Model: ponyV6"), parameters)
+    }
+
     func testFullDrainWithComfyUIAndTheShippedWorkflow() throws {
         let chat = try FakeChatServer()
         let comfy = try FakeComfyUIServer(pendingPolls: 1)

@@ -20,6 +20,8 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
     /// Name of the environment variable holding the API key (never the key itself).
     public var apiKeyEnv: String?
     public var concurrency: Int?
+    /// The entry's image settings (`steps`, `cfg_scale`, `sampler_name`, …), under a job's own.
+    public var generation = GenerationSettings()
     /// Calls in flight at once when the entry gives no `concurrency`.
     public static let defaultConcurrency = 4
     public var requestsPerMinute: Int?
@@ -44,7 +46,7 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
 
     static func parse(_ node: DocumentNode, retry: DropforgeConfig.Retry = DropforgeConfig.Retry()) throws -> ProviderConfig {
         let map = try node.mapping(allowed: ["type", "base_url", "model", "api_key_env", "concurrency",
-                                             "requests_per_minute", "workflow", "timeout_seconds", "retry"])
+                                             "requests_per_minute", "workflow", "timeout_seconds", "retry"] + GenerationSettings.keys)
         let type = try map.required("type").oneOf(ProviderType.self)
         let urlNode = try map.required("base_url")
         let baseURL = try urlNode.nonEmptyString()
@@ -67,6 +69,7 @@ public struct ProviderConfig: Codable, Sendable, Equatable {
         provider.workflow = try map.value("workflow").map { try SafePath.checkSyntax($0) }
         provider.timeoutSeconds = try map.int("timeout_seconds", in: 1...86_400)
         provider.retry = try map.value("retry").map { try DropforgeConfig.parseRetry($0, over: retry) }
+        provider.generation = try GenerationSettings.parse(map)
         return provider
     }
 }

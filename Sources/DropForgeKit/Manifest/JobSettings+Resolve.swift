@@ -185,7 +185,7 @@ extension JobSettings {
                 seed: value { $0.params.seed },
                 negative: value { $0.params.negative } ?? "",
                 writer: writer),
-            generate: Generate(provider: generator),
+            generate: Generate(provider: generator, settings: generationSettings(sources)),
             quality: Quality(enabled: value { $0.quality.enabled } ?? true,
                              checks: value { $0.quality.checks } ?? QualityCheck.allCases,
                              vision: vision),
@@ -221,6 +221,12 @@ extension JobSettings {
             error.code = ErrorCode.parametersInvalid.rawValue
             return error
         }
+    }
+
+    /// The `generate:` settings, each key from the first source that gives it; nil when none does.
+    static func generationSettings(_ sources: [SettingsSource]) -> GenerationSettings? {
+        let merged = sources.map(\.sections.generate.settings).reduce(GenerationSettings()) { $0.over($1) }
+        return merged.isEmpty ? nil : merged
     }
 
     /// Each kind of call's `max_tokens` from the first source that gives it (a single number

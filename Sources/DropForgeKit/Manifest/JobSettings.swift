@@ -77,7 +77,12 @@ public struct JobSettings: Codable, Sendable, Equatable {
 
     public struct Generate: Codable, Sendable, Equatable {
         public var provider: String
-        public init(provider: String = "local") { self.provider = provider }
+        /// The manifest's and profile's settings, key by key (the provider entry's fill the rest).
+        public var settings: GenerationSettings?
+        public init(provider: String = "local", settings: GenerationSettings? = nil) {
+            self.provider = provider
+            self.settings = settings
+        }
     }
 
     public struct Quality: Codable, Sendable, Equatable {

@@ -3,11 +3,17 @@ import Foundation
 /// The raw `generate:` section: which image provider renders the prompts.
 public struct ManifestGenerate: Codable, Sendable, Equatable {
     public var provider: String?
-    public init(provider: String? = nil) { self.provider = provider }
+    /// `steps`, `cfg_scale`, `sampler_name`, `scheduler`, `override_settings`, `quality`, `style`.
+    public var settings = GenerationSettings()
+    public init(provider: String? = nil, settings: GenerationSettings = GenerationSettings()) {
+        self.provider = provider
+        self.settings = settings
+    }
 
     static func parse(_ node: DocumentNode) throws -> ManifestGenerate {
-        let map = try node.mapping(allowed: ["provider"])
-        return ManifestGenerate(provider: try map.field { try map.value("provider").map { try $0.providerName() } })
+        let map = try node.mapping(allowed: ["provider"] + GenerationSettings.keys)
+        return ManifestGenerate(provider: try map.field { try map.value("provider").map { try $0.providerName() } },
+                                settings: try GenerationSettings.parse(map))
     }
 }
 

@@ -9,65 +9,63 @@ import DropForgeMedia
 /// {"prompt": "…", "negative_prompt": "…", "width": 768, "height": 432, "steps": 20,
 ///  "cfg_scale": 7, "sampler_name": "Euler a", "seed": 42, "batch_size": 1}
 /// ```
-/// plus, when the `providers:` entry names a `model`,
-/// `"override_settings": {"sd_model_checkpoint": "<model>"}, "override_settings_restore_afterwards": false`
-/// (A1111's way to pick the checkpoint per request; not restoring afterwards spares a reload of
-/// the previous checkpoint after every image).
+/// `steps`, `cfg_scale`, `sampler_name` and `scheduler` (sent only when set) come from the job's
+/// `generate:`, else the entry's keys, else the defaults above. `override_settings` is the
+/// entry's `model` as `sd_model_checkpoint` (A1111's way to pick the checkpoint per request)
+/// with the entry's and then the job's `override_settings` over it, and
+/// `"override_settings_restore_afterwards": false` (not restoring spares a reload of the
+/// previous checkpoint after every image).
 ///
 /// Reply: `{"images": ["<base64 PNG>", …], "parameters": {…}, "info": "<JSON text>"}`. `images[0]`
 /// is the image (a later element can be a grid or a ControlNet map). `info` is a JSON document
 /// encoded as a string; its `all_seeds[0]` (else `seed`) is the seed actually used, `sd_model_name`
-/// the checkpoint and `steps` the steps. A missing or unreadable `info` is not an error: the
-/// request's seed, the entry's model and the configured steps stand in.
+/// the checkpoint, `steps`, `sampler_name`, `scheduler` and `cfg_scale` what was used. A missing
+/// or unreadable `info` is not an error: the request's seed and settings and the entry's model
+/// stand in.
 public struct A1111Provider: ImageProvider {
-    /// Sampling settings sent with every request. A1111 reads `sampler_name` as its display name
-    /// ("Euler a", "DPM++ 2M Karras", …).
-    public struct Options: Sendable, Equatable {
-        public static let defaultSteps = 20
-        public static let defaultCFGScale = 7.0
-        public static let defaultSampler = "Euler a"
-
-        public var steps: Int
-        public var cfgScale: Double
-        public var sampler: String
-
-        public init(steps: Int = Options.defaultSteps, cfgScale: Double = Options.defaultCFGScale,
-                    sampler: String = Options.defaultSampler) {
-            self.steps = steps
-            self.cfgScale = cfgScale
-            self.sampler = sampler
-        }
-    }
+    /// What a request sends when neither the job nor the entry says. A1111 reads `sampler_name`
+    /// as its display name ("Euler a", "DPM++ 2M Karras", …).
+    public static let defaults = GenerationSettings(steps: 20, cfgScale: 7, sampler: "Euler a")
 
     public static let path = "/sdapi/v1/txt2img"
 
     public let endpoint: ProviderEndpoint
     public let limits: PNGLimits
-    public let options: Options
 
     public var name: String { endpoint.name }
 
-    public init(endpoint: ProviderEndpoint, limits: PNGLimits, options: Options = Options()) {
+    public init(endpoint: ProviderEndpoint, limits: PNGLimits) {
         self.endpoint = endpoint
         self.limits = limits
-        self.options = options
+    }
+
+    /// The job's settings over the entry's over the defaults.
+    func settings(for request: ImageRequest) -> GenerationSettings {
+        request.settings.over(endpoint.config.generation).over(Self.defaults)
     }
 
     /// The txt2img body for `request`.
     public func requestBody(_ request: ImageRequest) -> JSONValue {
+        let settings = settings(for: request)
         var body: JSONValue = [
             "prompt": .string(request.prompt),
             "negative_prompt": .string(request.negative),
             "width": .number(request.width),
             "height": .number(request.height),
-            "steps": .number(options.steps),
-            "cfg_scale": .number(options.cfgScale),
-            "sampler_name": .string(options.sampler),
+            "steps": .number(settings.steps ?? 20),
+            "cfg_scale": .number(settings.cfgScale ?? 7),
+            "sampler_name": .string(settings.sampler ?? "Euler a"),
             "seed": .number(Int(request.seed)),
             "batch_size": 1,
         ]
-        if let model = endpoint.config.model {
-            body["override_settings"] = ["sd_model_checkpoint": .string(model)]
+        if let scheduler = settings.scheduler { body["scheduler"] = .string(scheduler) }
+        var overrides: [(String, JSONValue)] = endpoint.config.model.map { [("sd_model_checkpoint", .string($0))] } ?? []
+        for (key, value) in (settings.overrideSettings ?? [:]).sorted(by: { $0.key < $1.key }) {
+            overrides.removeAll { $0.0 == key }
+            overrides.append((key, value.json))
+        }
+        if !overrides.isEmpty {
+            body["override_settings"] = .object(.init(uniqueKeysWithValues: overrides))
             body["override_settings_restore_afterwards"] = false
         }
         return body
@@ -84,8 +82,12 @@ public struct A1111Provider: ImageProvider {
         let seed = RemoteImageSupport.seed(info?["all_seeds"]?[0]) ?? RemoteImageSupport.seed(info?["seed"]) ?? request.seed
         let model = info?["sd_model_name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             ?? endpoint.config.model ?? "a1111"
-        let steps = info?["steps"]?.intValue ?? options.steps
-        return GeneratedImage(png: checked.png, pixels: checked.pixels, model: model, seed: seed, steps: steps)
+        let asked = settings(for: request)
+        var used: [(name: String, value: String)] = [("Steps", String(info?["steps"]?.intValue ?? asked.steps ?? 20))]
+        if let sampler = info?["sampler_name"]?.stringValue ?? asked.sampler { used.append(("Sampler", sampler)) }
+        if let scheduler = info?["scheduler"]?.stringValue ?? asked.scheduler { used.append(("Schedule type", scheduler)) }
+        if let cfg = info?["cfg_scale"]?.numberValue ?? asked.cfgScale { used.append(("CFG scale", GenerationParameters.formatNumber(cfg))) }
+        return GeneratedImage(png: checked.png, pixels: checked.pixels, model: model, seed: seed, settings: used)
     }
 
     /// `info` is a JSON object serialised into a string; some forks send the object itself.

@@ -10,11 +10,16 @@ import DropForgeCore
 /// with `GET /view`.
 ///
 /// **Placeholders.** Inside the template's JSON string values `{{prompt}}`, `{{negative}}`,
-/// `{{seed}}`, `{{width}}` and `{{height}}` are replaced by the item's values. The template is
+/// `{{seed}}`, `{{width}}` and `{{height}}` are replaced by the item's values, and `{{steps}}`,
+/// `{{cfg_scale}}`, `{{sampler}}`, `{{scheduler}}` and `{{checkpoint}}` by the job's `generate:`
+/// settings, else the entry's (`steps`, `cfg_scale`, `sampler_name`, `scheduler`,
+/// `override_settings.sd_model_checkpoint`, else its `model`); a template that uses one of these
+/// with no value set fails its items with a permanent `provider_config` naming the key. The template is
 /// parsed as JSON and substituted value by value, so a prompt with quotes, backslashes or
 /// newlines cannot break the document (the writer escapes it), and a substituted prompt is never
 /// scanned again for placeholders. A string that is exactly `"{{seed}}"`, `"{{width}}"` or
-/// `"{{height}}"` becomes a JSON number, since ComfyUI's INT inputs refuse strings. Other
+/// `"{{height}}"`, `"{{steps}}"` or `"{{cfg_scale}}"` becomes a JSON number, since ComfyUI's INT
+/// and FLOAT inputs refuse strings. Other
 /// `{{…}}` text is left alone.
 ///
 /// **Errors.**
@@ -35,6 +40,9 @@ import DropForgeCore
 /// fixes its own seed reports that one), else the request's.
 public struct ComfyUIProvider: ImageProvider {
     public static let placeholders = ["prompt", "negative", "seed", "width", "height"]
+    /// The placeholders the generation settings fill, with the key that sets each.
+    public static let settingPlaceholders = [("steps", "steps"), ("cfg_scale", "cfg_scale"), ("sampler", "sampler_name"),
+                                             ("scheduler", "scheduler"), ("checkpoint", "override_settings.sd_model_checkpoint or model")]
     static let maxPollFailures = 3
 
     public let endpoint: ProviderEndpoint
@@ -96,14 +104,33 @@ public struct ComfyUIProvider: ImageProvider {
     }
 
     /// The template with the request's values in place of the placeholders.
-    public static func render(_ template: JSONValue, with request: ImageRequest) -> JSONValue {
-        let values: [String: String] = [
+    public static func render(_ template: JSONValue, with request: ImageRequest, checkpoint: String? = nil) -> JSONValue {
+        var values: [String: String] = [
             "prompt": request.prompt, "negative": request.negative, "seed": String(request.seed),
             "width": String(request.width), "height": String(request.height),
         ]
-        let numbers: [String: String] = ["{{seed}}": values["seed"]!, "{{width}}": values["width"]!,
-                                         "{{height}}": values["height"]!]
+        let settings = request.settings
+        values["steps"] = settings.steps.map(String.init)
+        values["cfg_scale"] = settings.cfgScale.map(GenerationParameters.formatNumber)
+        values["sampler"] = settings.sampler
+        values["scheduler"] = settings.scheduler
+        values["checkpoint"] = settings.overrideSettings?["sd_model_checkpoint"]?.text ?? checkpoint
+        var numbers: [String: String] = [:]
+        for key in ["seed", "width", "height", "steps", "cfg_scale"] { numbers["{{\(key)}}"] = values[key] }
         return substitute(template, values: values, numbers: numbers, depth: 0)
+    }
+
+    /// The setting placeholders `template` uses that `request` (with the entry's `checkpoint`)
+    /// gives no value, as the keys that would set them.
+    static func unsetPlaceholders(in template: JSONValue, request: ImageRequest, checkpoint: String?) -> [String] {
+        let text = JSONWriter.compact(template)
+        let settings = request.settings
+        let given: [String: Bool] = [
+            "steps": settings.steps != nil, "cfg_scale": settings.cfgScale != nil, "sampler": settings.sampler != nil,
+            "scheduler": settings.scheduler != nil,
+            "checkpoint": settings.overrideSettings?["sd_model_checkpoint"] != nil || checkpoint != nil,
+        ]
+        return settingPlaceholders.filter { text.contains("{{\($0.0)}}") && given[$0.0] != true }.map(\.1)
     }
 
     private static func substitute(_ value: JSONValue, values: [String: String], numbers: [String: String], depth: Int) -> JSONValue {
@@ -145,7 +172,15 @@ public struct ComfyUIProvider: ImageProvider {
     // MARK: Generate
 
     public func generate(_ request: ImageRequest) throws -> GeneratedImage {
-        let workflow = Self.render(try template.get(), with: request)
+        var request = request
+        request.settings = request.settings.over(endpoint.config.generation)
+        let template = try template.get()
+        let unset = Self.unsetPlaceholders(in: template, request: request, checkpoint: endpoint.config.model)
+        guard unset.isEmpty else {
+            throw StepError.permanent(.providerConfig, "provider '\(name)': the workflow uses a placeholder with no value: set "
+                                      + unset.joined(separator: ", ") + " in the job's generate: or the providers entry")
+        }
+        let workflow = Self.render(template, with: request, checkpoint: endpoint.config.model)
         let started = ContinuousClock.now
         let end = started.advanced(by: .milliseconds(Int64((deadline * 1000).rounded())))
 
@@ -158,7 +193,7 @@ public struct ComfyUIProvider: ImageProvider {
         let summary = Self.summary(of: workflow)
         return GeneratedImage(png: checked.png, pixels: checked.pixels,
                               model: summary.model ?? endpoint.config.model ?? "comfyui",
-                              seed: summary.seed ?? request.seed, steps: summary.steps ?? 0)
+                              seed: summary.seed ?? request.seed, settings: summary.settings)
     }
 
     /// `POST /prompt`; returns the `prompt_id`.
@@ -332,18 +367,28 @@ public struct ComfyUIProvider: ImageProvider {
         return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
-    /// What the rendered workflow says about the image: checkpoint, steps, seed.
-    static func summary(of workflow: JSONValue) -> (model: String?, steps: Int?, seed: UInt32?) {
-        var model: String?, steps: Int?, seed: UInt32?
+    /// What the rendered workflow says about the image: checkpoint, seed, and the sampler's
+    /// steps, sampler, scheduler and CFG scale as `parameters` fields.
+    static func summary(of workflow: JSONValue) -> (model: String?, seed: UInt32?, settings: [(name: String, value: String)]) {
+        var model: String?, seed: UInt32?
+        var steps: Int?, sampler: String?, scheduler: String?, cfg: Double?
         for (_, node) in workflow.objectValue ?? [:] {
             guard let inputs = node["inputs"] else { continue }
             if model == nil, let name = inputs["ckpt_name"]?.stringValue ?? inputs["unet_name"]?.stringValue, !name.isEmpty {
                 model = stripModelExtension(name)
             }
             if steps == nil, let value = inputs["steps"]?.intValue { steps = value }
+            if sampler == nil, let value = inputs["sampler_name"]?.stringValue { sampler = value }
+            if scheduler == nil, let value = inputs["scheduler"]?.stringValue { scheduler = value }
+            if cfg == nil, let value = inputs["cfg"]?.numberValue { cfg = value }
             if seed == nil, let value = RemoteImageSupport.seed(inputs["seed"] ?? inputs["noise_seed"]) { seed = value }
         }
-        return (model, steps, seed)
+        var settings: [(name: String, value: String)] = []
+        if let steps { settings.append(("Steps", String(steps))) }
+        if let sampler { settings.append(("Sampler", sampler)) }
+        if let scheduler { settings.append(("Schedule type", scheduler)) }
+        if let cfg { settings.append(("CFG scale", GenerationParameters.formatNumber(cfg))) }
+        return (model, seed, settings)
     }
 
     /// `sd_xl_base_1.0.safetensors` → `sd_xl_base_1.0`, as A1111 names models in its infotext.

@@ -8,13 +8,18 @@ public struct ImageRequest: Sendable, Equatable {
     public var width: Int
     public var height: Int
     public var seed: UInt32
+    /// The job's `generate:` settings; each provider fills the keys left out from its entry and
+    /// its own defaults.
+    public var settings: GenerationSettings
 
-    public init(prompt: String, negative: String, width: Int, height: Int, seed: UInt32) {
+    public init(prompt: String, negative: String, width: Int, height: Int, seed: UInt32,
+                settings: GenerationSettings = GenerationSettings()) {
         self.prompt = prompt
         self.negative = negative
         self.width = width
         self.height = height
         self.seed = seed
+        self.settings = settings
     }
 }
 
@@ -26,7 +31,9 @@ public struct GeneratedImage: Sendable {
     /// The model name that goes into the `parameters` text.
     public var model: String
     public var seed: UInt32
-    public var steps: Int
+    /// The settings really used, as `parameters` fields in A1111's words and order (`Steps`,
+    /// `Sampler`, `Schedule type`, `CFG scale`; `Quality`, `Style` for OpenAI Images).
+    public var settings: [(name: String, value: String)]
 }
 
 /// An image generator (DESIGN §5): prompt, negative, size, seed → PNG. Implementations throw

@@ -14,6 +14,6 @@ public struct LocalImageProvider: ImageProvider {
         let image = renderer.render(prompt: request.prompt, negative: request.negative,
                                     seed: UInt64(request.seed), width: request.width, height: request.height)
         let png = try PNGCodec.encode(image, encoding: .fast)
-        return GeneratedImage(png: png, pixels: image, model: ProceduralRenderer.name, seed: request.seed, steps: 1)
+        return GeneratedImage(png: png, pixels: image, model: ProceduralRenderer.name, seed: request.seed, settings: [("Steps", "1")])
     }
 }

@@ -16,7 +16,8 @@ import DropForgeMedia
 ///   real size can differ from the item's; the quality stage's `dimensions` check judges it.
 /// - No negative prompt: `ImageRequest.negative` is not sent.
 /// - No seed: the result is not reproducible; `GeneratedImage.seed` reports the item's seed.
-/// - No step count: `GeneratedImage.steps` is 0.
+/// - No step count, sampler or CFG scale: the `parameters` text names none; `quality` and
+///   `style` (from the job's `generate:`, else the entry) are sent when set and named there.
 /// - Without a `model` in the entry the API's own default, `dall-e-2`, is named explicitly.
 public struct OpenAIImagesProvider: ImageProvider {
     public static let path = "/images/generations"
@@ -81,6 +82,9 @@ public struct OpenAIImagesProvider: ImageProvider {
         if !model.lowercased().hasPrefix("gpt-image") {
             body["response_format"] = "b64_json"
         }
+        let settings = request.settings.over(endpoint.config.generation)
+        if let quality = settings.quality { body["quality"] = .string(quality) }
+        if let style = settings.style { body["style"] = .string(style) }
         return body
     }
 
@@ -91,6 +95,8 @@ public struct OpenAIImagesProvider: ImageProvider {
         }
         let bytes = try RemoteImageSupport.decodeBase64(encoded, provider: name, field: "data[0].b64_json")
         let checked = try RemoteImageSupport.checkPNG(bytes, limits: limits, provider: name, source: "data[0].b64_json")
-        return GeneratedImage(png: checked.png, pixels: checked.pixels, model: model, seed: request.seed, steps: 0)
+        let settings = request.settings.over(endpoint.config.generation)
+        let used = [("Quality", settings.quality), ("Style", settings.style)].compactMap { name, value in value.map { (name: name, value: $0) } }
+        return GeneratedImage(png: checked.png, pixels: checked.pixels, model: model, seed: request.seed, settings: used)
     }
 }

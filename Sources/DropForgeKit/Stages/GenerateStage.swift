@@ -19,7 +19,8 @@ public struct GenerateStage: StageRunner {
     public func run(_ lease: StepLease) throws -> StepOutcome {
         let settings = try lease.settings()
         let plan = try lease.plan()
-        let (png, pixels) = try Self.render(plan, with: try providers.imageProvider(named: settings.generate.provider))
+        let (png, pixels) = try Self.render(plan, with: try providers.imageProvider(named: settings.generate.provider),
+                                            settings: settings.generate.settings)
         let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).gen.png")
         try FileSystem.writeAtomically(png, to: file)
         // Decode once: the quality check, usually next on this very thread, takes these pixels
@@ -29,11 +30,12 @@ public struct GenerateStage: StageRunner {
     }
 
     /// Renders `plan` with `provider` and adds the generation texts; also the card avatar's path.
-    static func render(_ plan: ItemPlan, with provider: ImageProvider) throws -> (png: Data, pixels: RGBAImage) {
+    static func render(_ plan: ItemPlan, with provider: ImageProvider, settings: GenerationSettings?) throws -> (png: Data, pixels: RGBAImage) {
         let image = try provider.generate(ImageRequest(
-            prompt: plan.prompt, negative: plan.negative, width: plan.width, height: plan.height, seed: plan.seed))
+            prompt: plan.prompt, negative: plan.negative, width: plan.width, height: plan.height, seed: plan.seed,
+            settings: settings ?? GenerationSettings()))
         let parameters = GenerationParameters.a1111Text(
-            prompt: plan.prompt, negative: plan.negative, steps: image.steps, sampler: nil, cfgScale: nil,
+            prompt: plan.prompt, negative: plan.negative, settings: image.settings,
             seed: image.seed, width: plan.width, height: plan.height, model: image.model)
         let png = try PNGTextEmbedder.insert([
             ("Software", DropForge.software),

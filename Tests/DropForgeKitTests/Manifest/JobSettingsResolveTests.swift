@@ -49,6 +49,31 @@ final class JobSettingsResolveTests: XCTestCase {
         XCTAssertNil(settings.profileName)
     }
 
+    /// `generate:` settings key by key, the manifest's over the profile's; `text.max_tokens` the same.
+    func testGenerationSettingsAndMaxTokensMergeKeyByKey() throws {
+        let root = try root([
+            "config/profiles/default.yaml": """
+            generate: {steps: 30, sampler_name: "DPM++ 2M", override_settings: {sd_model_checkpoint: base, CLIP_stop_at_last_layers: 2}}
+            text: {max_tokens: {metadata: 800, card: 3000}}
+            """,
+        ])
+        let settings = try resolve("""
+            version: 1
+            kind: images
+            params: {template: "a cat"}
+            generate: {steps: 40, cfg_scale: 6.5, scheduler: karras, quality: hd, override_settings: {sd_model_checkpoint: pony}}
+            text: {max_tokens: {card: 2000}}
+            """, root: root)
+        XCTAssertEqual(settings.generate.settings, GenerationSettings(
+            steps: 40, cfgScale: 6.5, sampler: "DPM++ 2M", scheduler: "karras",
+            overrideSettings: ["sd_model_checkpoint": .string("pony"), "CLIP_stop_at_last_layers": .number(2)], quality: "hd"))
+        XCTAssertEqual(settings.text?.maxTokens, MaxTokens([.metadata: 800, .card: 2000]))
+        let error = resolveError("version: 1\nkind: images\nparams: {template: a}\ngenerate: {steps: 0}\n", root: try self.root())
+        XCTAssertEqual(error?.field, "generate.steps")
+        let nested = resolveError("version: 1\nkind: images\nparams: {template: a}\ngenerate: {override_settings: {a: [1]}}\n", root: try self.root())
+        XCTAssertEqual(nested?.field, "generate.override_settings.a")
+    }
+
     func testPrecedenceManifestOverProfileOverDefault() throws {
         let root = try root([
             "config/profiles/default.yaml": """

@@ -4,8 +4,8 @@ import XCTest
 
 final class GenerationParametersTests: XCTestCase {
     func testFormat() {
-        let text = GenerationParameters.a1111Text(prompt: "a tabby cat, soft light", negative: "blurry, text", steps: 20,
-                                                  sampler: "Euler a", cfgScale: 7, seed: 42, width: 768, height: 432, model: "local")
+        let text = GenerationParameters.a1111Text(prompt: "a tabby cat, soft light", negative: "blurry, text",
+                                                  settings: [("Steps", "20"), ("Sampler", "Euler a"), ("CFG scale", "7")], seed: 42, width: 768, height: 432, model: "local")
         XCTAssertEqual(text, """
         a tabby cat, soft light
         Negative prompt: blurry, text
@@ -13,15 +13,16 @@ final class GenerationParametersTests: XCTestCase {
         """)
     }
 
-    func testOmitsNilAndEmpty() {
-        let text = GenerationParameters.a1111Text(prompt: "sky", negative: "", steps: 1, sampler: nil, cfgScale: 7.5,
+    func testOmitsEmptyValues() {
+        let text = GenerationParameters.a1111Text(prompt: "sky", negative: "", settings: [("Sampler", ""), ("CFG scale", "7.5")],
                                                   seed: 0, width: 64, height: 64, model: "")
-        XCTAssertEqual(text, "sky\nSteps: 1, CFG scale: 7.5, Seed: 0, Size: 64x64")
+        XCTAssertEqual(text, "sky\nCFG scale: 7.5, Seed: 0, Size: 64x64", "no Steps when the provider has none")
     }
 
     func testRoundTripWithQuotedValues() {
         let text = GenerationParameters.a1111Text(prompt: "line one\nline two, more", negative: "bad hands,\nextra fingers",
-                                                  steps: 30, sampler: "DPM++ 2M Karras", cfgScale: 6.5, seed: 4_000_000_000,
+                                                  settings: [("Steps", "30"), ("Sampler", "DPM++ 2M Karras"), ("CFG scale", "6.5")],
+                                                  seed: 4_000_000_000,
                                                   width: 512, height: 768, model: "sd: \"xl\", v1.0")
         XCTAssertTrue(text.hasSuffix(#"Model: "sd: \"xl\", v1.0""#), text)
         let parsed = GenerationParameters.parse(text)

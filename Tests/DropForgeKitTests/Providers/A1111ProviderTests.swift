@@ -26,9 +26,14 @@ final class A1111ProviderTests: XCTestCase {
     }
 
     private func provider(_ server: FakeHTTPServer, model: String? = nil, limits: PNGLimits = .standard,
-                          options: A1111Provider.Options = A1111Provider.Options()) -> A1111Provider {
-        A1111Provider(endpoint: ProviderTestSupport.endpoint(server, type: .a1111, name: "gpu-box", model: model),
-                      limits: limits, options: options)
+                          entry: GenerationSettings = GenerationSettings()) -> A1111Provider {
+        var endpoint = ProviderTestSupport.endpoint(server, type: .a1111, name: "gpu-box", model: model)
+        if !entry.isEmpty {
+            var config = endpoint.config
+            config.generation = entry
+            endpoint = ProviderEndpoint(name: endpoint.name, config: config, environment: [:], options: endpoint.options)
+        }
+        return A1111Provider(endpoint: endpoint, limits: limits)
     }
 
     // MARK: Round trip
@@ -51,28 +56,40 @@ final class A1111ProviderTests: XCTestCase {
                        + #""cfg_scale":7,"sampler_name":"Euler a","seed":42,"batch_size":1}"#)
         XCTAssertEqual(image.seed, 1234, "the seed used comes from info.all_seeds")
         XCTAssertEqual(image.model, "sd_xl_base_1.0")
-        XCTAssertEqual(image.steps, 20)
+        XCTAssertEqual(image.settings.map { "\($0.name): \($0.value)" }, ["Steps: 20", "Sampler: Euler a", "CFG scale: 7"])
         XCTAssertEqual(image.png, png)
         XCTAssertEqual(image.pixels, try PNGCodec.decode(png).image)
     }
 
-    func testOptionsAndModelOverride() throws {
+    /// The entry's settings over the defaults, the job's over the entry's, key by key (issue 16).
+    func testSettingsFromTheEntryAndTheJobAndTheModelOverride() throws {
         let png = try ProviderTestSupport.png()
-        let answer = reply(images: [png.base64EncodedString()])
+        // An info with no sampling fields: what was asked stands in the parameters text.
+        let answer = reply(images: [png.base64EncodedString()], infoOverride: #"{"seed": 42}"#)
         let server = try FakeHTTPServer { _ in .json(answer) }
         defer { server.stop() }
-        let options = A1111Provider.Options(steps: 32, cfgScale: 6.5, sampler: "DPM++ 2M Karras")
-        XCTAssertEqual(A1111Provider.Options(), A1111Provider.Options(steps: 20, cfgScale: 7, sampler: "Euler a"))
+        let entry = GenerationSettings(steps: 32, cfgScale: 6.5, sampler: "DPM++ 2M", overrideSettings: ["CLIP_stop_at_last_layers": .number(2)])
+        var job = request
+        job.settings = GenerationSettings(steps: 40, scheduler: "Karras", overrideSettings: ["sd_model_checkpoint": .string("ponyV6")])
 
-        _ = try provider(server, model: "juggernautXL_v9", options: options).generate(request)
+        let image = try provider(server, model: "juggernautXL_v9", entry: entry).generate(job)
 
         let body = try ProviderTestSupport.json(try XCTUnwrap(server.requests.first))
-        XCTAssertEqual(body["steps"], .number("32"))
-        XCTAssertEqual(body["cfg_scale"], .number("6.5"))
-        XCTAssertEqual(body["sampler_name"], "DPM++ 2M Karras")
+        XCTAssertEqual(body["steps"], .number("40"), "the job's steps")
+        XCTAssertEqual(body["cfg_scale"], .number("6.5"), "the entry's CFG scale")
+        XCTAssertEqual(body["sampler_name"], "DPM++ 2M")
+        XCTAssertEqual(body["scheduler"], "Karras")
         XCTAssertEqual(body["batch_size"], .number("1"))
-        XCTAssertEqual(body["override_settings"], ["sd_model_checkpoint": "juggernautXL_v9"])
+        XCTAssertEqual(body["override_settings"], ["CLIP_stop_at_last_layers": 2, "sd_model_checkpoint": "ponyV6"],
+                       "the job's checkpoint over the entry's model")
         XCTAssertEqual(body["override_settings_restore_afterwards"], false)
+        XCTAssertEqual(image.settings.map { "\($0.name): \($0.value)" },
+                       ["Steps: 40", "Sampler: DPM++ 2M", "Schedule type: Karras", "CFG scale: 6.5"])
+
+        _ = try provider(server, model: "juggernautXL_v9").generate(request)
+        let plain = try ProviderTestSupport.json(try XCTUnwrap(server.requests.last))
+        XCTAssertEqual(plain["override_settings"], ["sd_model_checkpoint": "juggernautXL_v9"])
+        XCTAssertNil(plain["scheduler"])
     }
 
     func testSeedFallsBackToInfoSeedThenToTheRequest() throws {
@@ -95,7 +112,7 @@ final class A1111ProviderTests: XCTestCase {
             let image = try provider.generate(request)
             XCTAssertEqual(image.seed, 42, "no usable seed in info: the request's seed")
             XCTAssertEqual(image.model, "fallback-model")
-            XCTAssertEqual(image.steps, 20)
+            XCTAssertEqual(image.settings.first?.value, "20")
         }
     }
 

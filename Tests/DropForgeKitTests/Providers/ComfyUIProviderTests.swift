@@ -103,6 +103,30 @@ final class ComfyUIProviderTests: XCTestCase {
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(text.utf8)))
     }
 
+    /// `{{steps}}`, `{{cfg_scale}}`, `{{sampler}}`, `{{scheduler}}`, `{{checkpoint}}` from the
+    /// generation settings (issue 16); one used with no value is named.
+    func testSettingPlaceholdersAreFilledOrNamedWhenUnset() throws {
+        let template = try JSONParser.parse(#"""
+            {"3": {"class_type": "KSampler", "inputs": {"seed": "{{seed}}", "steps": "{{steps}}", "cfg": "{{cfg_scale}}",
+                   "sampler_name": "{{sampler}}", "scheduler": "{{scheduler}}"}},
+             "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "{{checkpoint}}"}},
+             "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "{{prompt}}"}}}
+            """#)
+        var job = request
+        job.settings = GenerationSettings(steps: 28, cfgScale: 5.5, sampler: "dpmpp_2m", scheduler: "karras")
+        XCTAssertEqual(ComfyUIProvider.unsetPlaceholders(in: template, request: job, checkpoint: "sdxl.safetensors"), [])
+        let rendered = ComfyUIProvider.render(template, with: job, checkpoint: "sdxl.safetensors")
+        XCTAssertEqual(rendered["3"]?["inputs"]?["steps"], .number("28"))
+        XCTAssertEqual(rendered["3"]?["inputs"]?["cfg"], .number("5.5"))
+        XCTAssertEqual(rendered["3"]?["inputs"]?["sampler_name"], "dpmpp_2m")
+        XCTAssertEqual(rendered["3"]?["inputs"]?["scheduler"], "karras")
+        XCTAssertEqual(rendered["4"]?["inputs"]?["ckpt_name"], "sdxl.safetensors")
+        XCTAssertEqual(ComfyUIProvider.summary(of: rendered).settings.map { "\($0.name): \($0.value)" },
+                       ["Steps: 28", "Sampler: dpmpp_2m", "Schedule type: karras", "CFG scale: 5.5"])
+        XCTAssertEqual(ComfyUIProvider.unsetPlaceholders(in: template, request: request, checkpoint: nil),
+                       ["steps", "cfg_scale", "sampler_name", "scheduler", "override_settings.sd_model_checkpoint or model"])
+    }
+
     func testShippedTemplateIsValidAndFillsTheRightInputs() throws {
         let file = Self.repository.appendingPathComponent("config/templates/comfy-txt2img.json")
         let text = try String(contentsOf: file, encoding: .utf8)
@@ -169,7 +193,7 @@ final class ComfyUIProviderTests: XCTestCase {
         XCTAssertEqual(requests[0].header("content-type"), "application/json")
 
         XCTAssertEqual(image.model, "v1-5-pruned-emaonly")
-        XCTAssertEqual(image.steps, 20)
+        XCTAssertEqual(image.settings.first.map { "\($0.name): \($0.value)" }, "Steps: 20")
         XCTAssertEqual(image.seed, 3_000_000_000)
         XCTAssertEqual(image.pixels, try PNGCodec.decode(png).image)
         XCTAssertEqual(try ProviderTestSupport.textKeywords(image.png), [], "ComfyUI's prompt/workflow chunks are dropped")

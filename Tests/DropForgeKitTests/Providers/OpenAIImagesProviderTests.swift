@@ -88,9 +88,24 @@ final class OpenAIImagesProviderTests: XCTestCase {
                        #"{"model":"dall-e-3","prompt":"a lighthouse at dusk","n":1,"size":"1792x1024","response_format":"b64_json"}"#)
         XCTAssertEqual(image.model, "dall-e-3")
         XCTAssertEqual(image.seed, 5, "the API has no seed: the item's seed is reported")
-        XCTAssertEqual(image.steps, 0)
+        XCTAssertTrue(image.settings.isEmpty, "no steps, sampler or CFG scale to name (no more Steps: 0)")
         XCTAssertEqual(image.png, png)
         XCTAssertEqual(image.pixels?.width, 48, "the real size is the image's, not the item's: quality judges it")
+    }
+
+    /// `quality` and `style` from the job (else the entry) go on the wire and into `parameters`.
+    func testQualityAndStyleAreSentAndNamed() throws {
+        let png = try ProviderTestSupport.png()
+        let answer = reply(png.base64EncodedString())
+        let server = try FakeHTTPServer { _ in .json(answer) }
+        defer { server.stop() }
+        var job = request
+        job.settings = GenerationSettings(quality: "hd", style: "natural")
+        let image = try provider(server, model: "dall-e-3").generate(job)
+        let body = try ProviderTestSupport.json(try XCTUnwrap(server.requests.first))
+        XCTAssertEqual(body["quality"], "hd")
+        XCTAssertEqual(body["style"], "natural")
+        XCTAssertEqual(image.settings.map { "\($0.name): \($0.value)" }, ["Quality: hd", "Style: natural"])
     }
 
     func testGPTImageOmitsResponseFormat() throws {

@@ -46,7 +46,8 @@ public struct CardGenerateStage: StageRunner {
             }
             png = data
         } else {
-            (png, pixels) = try GenerateStage.render(plan, with: try providers.imageProvider(named: settings.generate.provider))
+            (png, pixels) = try GenerateStage.render(plan, with: try providers.imageProvider(named: settings.generate.provider),
+                                                     settings: settings.generate.settings)
         }
         let file = try layout.workFile(execution: lease.execution.id, named: "\(itemFileStem(plan.index)).gen.png")
         try FileSystem.writeAtomically(card.prettyJSON, to: URL(fileURLWithPath: CardPlan.cardPath(forImage: file.path)))
