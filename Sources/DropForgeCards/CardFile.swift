@@ -16,6 +16,17 @@ public struct CardFile: Sendable {
     /// The file's bytes (the PNG a card is embedded back into).
     public var bytes: Data
 
+    /// Why SillyTavern and RisuAI will not see this PNG's card, or nil: they read only tEXt
+    /// `chara`/`ccv3` chunks, and this card was found only in zTXt or iTXt ones.
+    public var unseenByApps: String? {
+        guard container == .png, !chunks.isEmpty else { return nil }
+        let seen = chunks.contains { $0.chunkType == .tEXt && ["chara", "ccv3"].contains($0.keyword.lowercased()) }
+        guard !seen else { return nil }
+        let kinds = Set(chunks.map(\.chunkType.rawValue)).sorted().joined(separator: " and ")
+        return "the card is only in \(kinds) chunks; SillyTavern and RisuAI read tEXt only and will not see it "
+            + "(`dropforge card embed` writes it as tEXt)"
+    }
+
     static let pngSignature = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
     static let zipSignature = Data([0x50, 0x4B, 0x03, 0x04])
 

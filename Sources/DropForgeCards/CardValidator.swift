@@ -14,7 +14,32 @@ public enum CardValidator {
         public var path: String
         public var message: String
 
+        public init(severity: Severity, path: String, message: String) {
+            self.severity = severity
+            self.path = path
+            self.message = message
+        }
+
         public var description: String { "\(severity.rawValue): \(path): \(message)" }
+
+        /// A departure SillyTavern or RisuAI themselves write (their V3 cards lack
+        /// `group_only_greetings`, their books `extensions`): every app reads such a card.
+        public var isWhatAppsWrite: Bool {
+            guard severity == .error, message.hasPrefix("missing") else { return false }
+            return CardValidator.writtenByApps.contains { path.range(of: $0, options: .regularExpression) != nil }
+        }
+    }
+
+    /// Paths of the required keys that cards from SillyTavern and RisuAI leave out.
+    static let writtenByApps = [#"^\$\.data\.group_only_greetings$"#, #"^\$\.data\.character_book\.extensions$"#,
+                                #"^\$\.data\.character_book\.entries\[\d+\]\.extensions$"#]
+
+    /// `issues` with the departures apps write (``Issue/isWhatAppsWrite``) as warnings that say so.
+    public static func lenient(_ issues: [Issue]) -> [Issue] {
+        issues.map { issue in
+            guard issue.isWhatAppsWrite else { return issue }
+            return Issue(severity: .warning, path: issue.path, message: issue.message + "; SillyTavern and RisuAI write cards without it")
+        }
     }
 
     /// The issues of `card` against `spec` (default: the card's own). Errors break the spec;

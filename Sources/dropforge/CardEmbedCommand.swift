@@ -22,12 +22,14 @@ struct CardEmbed: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The PNG to write.", valueName: "OUT"))
     var output: String
 
-    @Option(help: "v3 writes both chara and ccv3; v2 writes chara only.")
-    var spec: CharacterCard.Spec = .v3
-
-    func validate() throws {
-        if spec == .v1 { throw ValidationError("--spec must be v2 or v3") }
+    /// The specs a card PNG is written as (V1 has no form of its own in a PNG).
+    enum WrittenSpec: String, ExpressibleByArgument, CaseIterable {
+        case v2, v3
+        var spec: CharacterCard.Spec { self == .v2 ? .v2 : .v3 }
     }
+
+    @Option(help: "v3 writes both chara and ccv3; v2 writes chara only.")
+    var spec: WrittenSpec = .v3
 
     func run() throws {
         let loaded = try readCardFile(card)
@@ -39,7 +41,7 @@ struct CardEmbed: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try writeOutput(try CardEncoder.png(loaded.card, spec: spec, into: png), to: output)
+            try writeOutput(try CardEncoder.png(loaded.card, spec: spec.spec, into: png), to: output)
         } catch let exit as ExitCode {
             throw exit
         } catch {

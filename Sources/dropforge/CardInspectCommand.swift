@@ -27,6 +27,8 @@ struct CardInspect: ParsableCommand {
         var assets: Int
         var errors: Int
         var warnings: Int
+        /// Set when SillyTavern and RisuAI will not see the card (``CardFile/unseenByApps``).
+        var unseenByApps: String?
 
         struct Chunk: Encodable {
             var keyword: String
@@ -37,7 +39,7 @@ struct CardInspect: ParsableCommand {
 
         enum CodingKeys: String, CodingKey {
             case file, container, spec, name, chunks, chosenChunk = "chosen_chunk", fields, lists
-            case lorebookEntries = "lorebook_entries", assets, errors, warnings
+            case lorebookEntries = "lorebook_entries", assets, errors, warnings, unseenByApps = "unseen_by_apps"
         }
     }
 
@@ -59,13 +61,15 @@ struct CardInspect: ParsableCommand {
             chunks: loaded.chunks.map { .init(keyword: $0.keyword, type: $0.chunkType.rawValue, offset: $0.offset, bytes: $0.decodedByteCount ?? 0) },
             chosenChunk: loaded.chosenChunk, fields: fields, lists: lists, lorebookEntries: card.bookEntries.count,
             assets: loaded.assets.count,
-            errors: issues.filter { $0.severity == .error }.count, warnings: issues.filter { $0.severity == .warning }.count)
+            errors: issues.filter { $0.severity == .error }.count, warnings: issues.filter { $0.severity == .warning }.count,
+            unseenByApps: loaded.unseenByApps)
         if json { return try printJSON(report) }
         print("\(file): \(card.spec.rawValue) card \"\(card.name)\" in \(loaded.container.rawValue)")
         if !report.chunks.isEmpty {
             let found = report.chunks.map { "\($0.keyword) (\($0.type), \($0.bytes) bytes at \($0.offset))" }
             print("chunks: " + found.joined(separator: ", ") + "; read from \(loaded.chosenChunk ?? "?")")
         }
+        if let unseen = loaded.unseenByApps { print("warning: " + unseen) }
         let rows = fields.keys.sorted().map { [$0, "\(fields[$0]!) characters"] }
             + lists.keys.sorted().map { [$0, "\(lists[$0]!) items"] }
         print(table(["field", "size"], rows))

@@ -492,6 +492,40 @@ final class CardEndToEndTests: XCTestCase {
     }
 
     /// A wrong `card.spec` names only the specs a card can be written as (never `v1`).
+    /// SillyTavern's own Seraphina lacks `character_book.extensions`: strict says invalid and says
+    /// why; --lenient calls it a warning (issue 16). `card embed --help` offers only v2 and v3.
+    func testValidateTellsSpecErrorsFromWhatSillyTavernWrites() throws {
+        let seraphina = fixture("default_Seraphina.png").path
+        let strict = try card(["validate", seraphina])
+        XCTAssertEqual(strict.status, 1)
+        XCTAssertTrue(strict.stdout.contains("all these errors are what SillyTavern and RisuAI write; --lenient counts them as warnings"),
+                      strict.stdout)
+        let lenient = try card(["validate", seraphina, "--lenient"])
+        XCTAssertEqual(lenient.status, 0, lenient.stdout)
+        XCTAssertTrue(lenient.stdout.contains("warning: $.data.character_book.extensions: missing (expected an object); "
+                                              + "SillyTavern and RisuAI write cards without it"), lenient.stdout)
+        XCTAssertTrue(lenient.stdout.contains("valid v3 card (0 errors, 1 warnings)"), lenient.stdout)
+
+        // A V3 card without group_only_greetings: the same; a real spec error stays an error.
+        let folder = try scratchFolder()
+        let v3 = folder.appendingPathComponent("v3.json")
+        var json = try jsonObject(try Data(contentsOf: fixture("Aqua_v1.json")))
+        json = ["spec": "chara_card_v3", "spec_version": "3.0",
+                "data": ["name": "Aqua", "description": "", "personality": "", "scenario": "", "first_mes": "hi", "mes_example": "",
+                         "creator_notes": "", "system_prompt": "", "post_history_instructions": "", "alternate_greetings": "oops",
+                         "tags": [], "creator": "", "character_version": "", "extensions": [:]] as [String: Any]]
+        try JSONSerialization.data(withJSONObject: json).write(to: v3)
+        let broken = try card(["validate", v3.path, "--lenient"])
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.stdout.contains("warning: $.data.group_only_greetings: missing"), broken.stdout)
+        XCTAssertTrue(broken.stdout.contains("error: $.data.alternate_greetings: expected an array of strings"), broken.stdout)
+
+        let help = try card(["embed", "--help"])
+        XCTAssertTrue(help.stdout.contains("(values: v2, v3; default: v3)"), help.stdout)
+        XCTAssertEqual(try card(["embed", "--card", v3.path, "--image", seraphina, "-o", folder.appendingPathComponent("x.png").path,
+                                 "--spec", "v1"]).status, 2)
+    }
+
     func testBadSpecMessageOffersOnlyWritableSpecs() throws {
         let root = try TestRoot()
         try root.drop("bad-spec.yaml", "version: 1\nkind: card\nname: bad-spec\ncard:\n  spec: v9\n")

@@ -96,6 +96,16 @@ final class CardPNGTests: XCTestCase {
         XCTAssertEqual(output, T.png([other, charaLike, T.tEXt("chara", b64(v2)), T.tEXt("ccv3", b64(v3))]))
     }
 
+    /// SillyTavern and RisuAI read tEXt only: a card found only in zTXt/iTXt is read here, and
+    /// reported as one they will not see (issue 16).
+    func testACardOnlyInCompressedChunksIsReportedAsUnseenByApps() throws {
+        let hidden = try CardFile.read(Data(T.png([T.zTXt("chara", b64(v2)), T.iTXt("ccv3", b64(v3), compressed: true)])))
+        XCTAssertEqual(hidden.unseenByApps, "the card is only in iTXt and zTXt chunks; SillyTavern and RisuAI read tEXt only "
+                       + "and will not see it (`dropforge card embed` writes it as tEXt)")
+        XCTAssertNil(try CardFile.read(Data(T.png([T.zTXt("ccv3", b64(v3)), T.tEXt("chara", b64(v2))]))).unseenByApps)
+        XCTAssertNil(try CardFile.read(v2).unseenByApps, "a JSON card is not in chunks at all")
+    }
+
     // MARK: Which chunk wins
 
     func testTheRulesForChoosingAChunk() throws {
