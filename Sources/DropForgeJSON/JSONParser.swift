@@ -14,8 +14,11 @@ import OrderedCollections
 /// - duplicate keys: the last value wins, at the position of the first occurrence;
 /// - number literals are kept verbatim (`"0.50"` stays `"0.50"`).
 ///
-/// One unavoidable loss: a lone UTF-16 surrogate escape (`"\ud800"` without its partner)
-/// cannot live in a Swift `String`, so it becomes U+FFFD. Everything else round-trips.
+/// A lone UTF-16 surrogate escape (`"\ud83d"` without its partner, which JavaScript strings
+/// allow and cards cut mid-emoji carry) cannot live in a Swift `String`. It is kept as a
+/// stand-in from the top of the private use plane, U+10F800 + (unit − 0xD800), which
+/// ``JSONWriter`` writes back as the same escape, so the card round-trips as written (issue 16).
+/// The cost: text that really holds U+10F800–U+10FFFF is written as surrogate escapes.
 ///
 /// Invalid UTF-8 is an error rather than being replaced, so corrupt cards are reported
 /// instead of silently altered. Nesting deeper than `maxDepth` is an error; containers are
@@ -26,6 +29,9 @@ import OrderedCollections
 /// Speed: works on raw bytes with an index; strings without escapes are built straight from
 /// the byte slice, escaped ones through one reused scratch buffer.
 public struct JSONParser {
+    /// Where lone surrogates U+D800–U+DFFF are kept: U+10F800–U+10FFFF.
+    public static let loneSurrogateBase: UInt32 = 0x10F800
+
     public static func parse(_ data: Data, maxDepth: Int = 512) throws -> JSONValue {
         try data.withUnsafeBytes { raw in
             try parse(buffer: raw.bindMemory(to: UInt8.self), maxDepth: maxDepth)
@@ -327,10 +333,10 @@ extension JSONParser {
                     index += 6
                     scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                 } else {
-                    scalar = 0xFFFD
+                    scalar = JSONParser.loneSurrogateBase + UInt32(unit - 0xD800)
                 }
             } else if (0xDC00...0xDFFF).contains(unit) {
-                scalar = 0xFFFD
+                scalar = JSONParser.loneSurrogateBase + UInt32(unit - 0xD800)
             }
             appendUTF8(scalar)
         }

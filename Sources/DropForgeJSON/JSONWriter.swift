@@ -7,6 +7,8 @@ import OrderedCollections
 /// bytes, a card we read and re-embed is byte-identical (and diffs stay clean). Rules:
 /// - strings escape only `"`, `\`, and U+0000–U+001F (`\b \f \n \r \t`, others as `\u00xx`
 ///   with lowercase hex); `/`, non-ASCII and U+2028/U+2029 are written as raw UTF-8;
+/// - a lone surrogate the parser kept (U+10F800–U+10FFFF, see ``JSONParser``) is written back
+///   as its escape, `\ud83d`, as `JSON.stringify` writes a lone surrogate;
 /// - numbers are written as their stored literal (that is what keeps `0.50` as `0.50`);
 /// - objects keep member order.
 /// Output is built in a `[UInt8]` buffer, appending unescaped runs in bulk.
@@ -111,16 +113,33 @@ extension JSONWriter {
             bytes.append(0x22)
             string.withUTF8 { utf8 in
                 var run = 0
-                for i in 0..<utf8.count {
+                var i = 0
+                while i < utf8.count {
                     let b = utf8[i]
-                    guard b < 0x20 || b == 0x22 || b == 0x5C else { continue }
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
-                    appendEscape(b)
-                    run = i + 1
+                    // U+10F800–U+10FFFF is F4 8F A0 80 … F4 8F BF BF in UTF-8.
+                    if b == 0xF4, i + 3 < utf8.count, utf8[i + 1] == 0x8F, utf8[i + 2] >= 0xA0 {
+                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                        let scalar = (UInt32(utf8[i + 2] & 0x3F) << 6) | UInt32(utf8[i + 3] & 0x3F) | 0x10F000
+                        appendSurrogateEscape(UInt16(0xD800 + scalar - JSONParser.loneSurrogateBase))
+                        i += 4
+                        run = i
+                        continue
+                    }
+                    if b < 0x20 || b == 0x22 || b == 0x5C {
+                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                        appendEscape(b)
+                        run = i + 1
+                    }
+                    i += 1
                 }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<utf8.count]))
             }
             bytes.append(0x22)
+        }
+
+        mutating func appendSurrogateEscape(_ unit: UInt16) {
+            let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            bytes.append(contentsOf: [0x5C, UInt8(ascii: "u")] + [12, 8, 4, 0].map { hex[Int((unit >> UInt16($0)) & 0xF)] })
         }
 
         mutating func appendEscape(_ b: UInt8) {

@@ -526,6 +526,22 @@ final class CardEndToEndTests: XCTestCase {
                                  "--spec", "v1"]).status, 2)
     }
 
+    /// A lone surrogate escape survives convert and embed as written, not as U+FFFD (issue 16).
+    func testALoneSurrogateSurvivesConvertAndEmbed() throws {
+        let folder = try scratchFolder()
+        let source = folder.appendingPathComponent("cut.json")
+        try Data(#"{"spec":"chara_card_v2","spec_version":"2.0","data":{"name":"Cut","first_mes":"Hi \ud83d","description":"x"}}"#.utf8)
+            .write(to: source)
+        let v3 = try card(["convert", source.path, "--to", "v3"])
+        XCTAssertEqual(v3.status, 0, v3.stderr)
+        XCTAssertTrue(v3.stdout.contains(#""first_mes": "Hi \ud83d""#), v3.stdout)
+        let png = folder.appendingPathComponent("cut.png")
+        XCTAssertEqual(try card(["embed", "--card", source.path, "--image", fixture("default_Seraphina.png").path, "-o", png.path]).status, 0)
+        let chara = try XCTUnwrap(try readPNG(png).texts.first { $0.keyword == "chara" })
+        let json = String(decoding: try XCTUnwrap(Data(base64Encoded: chara.text)), as: UTF8.self)
+        XCTAssertTrue(json.contains(#""first_mes":"Hi \ud83d""#), json)
+    }
+
     func testBadSpecMessageOffersOnlyWritableSpecs() throws {
         let root = try TestRoot()
         try root.drop("bad-spec.yaml", "version: 1\nkind: card\nname: bad-spec\ncard:\n  spec: v9\n")

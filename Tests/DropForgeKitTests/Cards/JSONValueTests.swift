@@ -136,11 +136,16 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(written, Data(("\"" + text + "\"").utf8))
     }
 
-    func testLoneSurrogatesBecomeReplacementCharacter() throws {
-        XCTAssertEqual(try JSONParser.parse(#""\ud800x""#), .string("\u{FFFD}x"))
-        XCTAssertEqual(try JSONParser.parse(#""\udc00""#), .string("\u{FFFD}"))
-        XCTAssertEqual(try JSONParser.parse(#""\ud800\u0041""#), .string("\u{FFFD}A"))
-        XCTAssertEqual(try JSONParser.parse(#""\ud83d\ud83d\ude00""#), .string("\u{FFFD}\u{1F600}"))
+    /// A lone surrogate escape (a card cut mid-emoji) is kept and written back as written
+    /// (issue 16); a pair is still one character.
+    func testLoneSurrogatesRoundTripAsWritten() throws {
+        for text in [#""\ud800x""#, #""\udc00""#, #""\ud800A""#, #""\ud83d😀""#, #""Hi \ud83d""#, #"{"a":["\udfff","\ud83d"]}"#] {
+            let parsed = try JSONParser.parse(text)
+            XCTAssertEqual(JSONWriter.compact(parsed), text, text)
+        }
+        XCTAssertEqual(try JSONParser.parse(#""\ud83d\ud83d\ude00""#).stringValue?.unicodeScalars.last, "\u{1F600}")
+        XCTAssertEqual(JSONWriter.compact(try JSONParser.parse(#""\ud83d\ude00""#)), #""😀""#, "a pair is one character, raw")
+        XCTAssertEqual(JSONWriter.compact(.string("\u{10F7FF}")), "\"\u{10F7FF}\"", "the plane below the stand-ins is untouched")
     }
 
     func testBOMAndSurroundingWhitespaceAccepted() throws {
