@@ -81,6 +81,13 @@ final class ProviderEndToEndTests: XCTestCase {
 
     func items(_ summary: [String: Any]) -> [[String: Any]] { summary["items"] as? [[String: Any]] ?? [] }
 
+    /// The `data` of the card JSON a published card job wrote.
+    func cardData(_ job: (folder: URL, summary: [String: Any]), in root: TestRoot) throws -> [String: Any] {
+        let card = try XCTUnwrap(job.summary["card"] as? [String: Any])
+        let jsonFile = try XCTUnwrap((card["files"] as? [String])?.first { $0.hasSuffix(".json") })
+        return try XCTUnwrap(try root.json(job.folder.appendingPathComponent(jsonFile))["data"] as? [String: Any])
+    }
+
     func checks(_ item: [String: Any]) -> [[String: Any]] {
         (item["qc"] as? [String: Any])?["checks"] as? [[String: Any]] ?? []
     }
@@ -615,9 +622,7 @@ final class ProviderEndToEndTests: XCTestCase {
         let job = try XCTUnwrap(try published(root)["ada-vell"])
         XCTAssertEqual(job.summary["status"] as? String, "completed")
         let card = try XCTUnwrap(job.summary["card"] as? [String: Any])
-        let jsonFile = try XCTUnwrap((card["files"] as? [String])?.first { $0.hasSuffix(".json") })
-        let written = try root.json(job.folder.appendingPathComponent(jsonFile))
-        let data = try XCTUnwrap(written["data"] as? [String: Any])
+        let data = try cardData(job, in: root)
         XCTAssertEqual(data["name"] as? String, "Ada Vell")
         XCTAssertEqual(data["description"] as? String, description, "the source's field is kept, not rewritten")
         let filled = ["personality", "scenario", "first_mes", "mes_example"]
@@ -665,8 +670,7 @@ final class ProviderEndToEndTests: XCTestCase {
         XCTAssertEqual(chat.calls.map(\.kind), ["card_field", "card_field", "card_field", "card_field", "lore_topics", "lore_entries"])
         let card = try XCTUnwrap(job.summary["card"] as? [String: Any])
         XCTAssertEqual(card["lorebook_entries"] as? Int, 2)
-        let jsonFile = try XCTUnwrap((card["files"] as? [String])?.first { $0.hasSuffix(".json") })
-        let data = try XCTUnwrap(try root.json(job.folder.appendingPathComponent(jsonFile))["data"] as? [String: Any])
+        let data = try cardData(job, in: root)
         let entries = (data["character_book"] as? [String: Any])?["entries"] as? [[String: Any]] ?? []
         XCTAssertEqual(entries.map { $0["keys"] as? [String] ?? [] }, [["the fake harbour"], ["the fake lighthouse"]])
         XCTAssertEqual(entries.first?["content"] as? String, "Fake lore about the fake harbour.")

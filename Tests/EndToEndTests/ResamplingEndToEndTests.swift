@@ -91,9 +91,6 @@ extension ProviderEndToEndTests {
         XCTAssertEqual(job.summary["status"] as? String, "completed")
         XCTAssertEqual(chat.calls("card_field").map(\.subject), ["personality", "scenario", "scenario", "first_mes", "mes_example"])
         XCTAssertEqual(Set(chat.calls("card_field").map { $0.body["max_tokens"] as? Int }), [1500])
-        let card = try XCTUnwrap(job.summary["card"] as? [String: Any])
-        let jsonFile = try XCTUnwrap((card["files"] as? [String])?.first { $0.hasSuffix(".json") })
-        let data = try XCTUnwrap(try root.json(job.folder.appendingPathComponent(jsonFile))["data"] as? [String: Any])
-        XCTAssertEqual(data["scenario"] as? String, FakeChatServer.cardText(field: "scenario"))
+        XCTAssertEqual(try cardData(job, in: root)["scenario"] as? String, FakeChatServer.cardText(field: "scenario"))
     }
 }

@@ -25,7 +25,9 @@ import DropForgeMedia
 public struct A1111Provider: ImageProvider {
     /// What a request sends when neither the job nor the entry says. A1111 reads `sampler_name`
     /// as its display name ("Euler a", "DPM++ 2M Karras", …).
-    public static let defaults = GenerationSettings(steps: 20, cfgScale: 7, sampler: "Euler a")
+    public static let defaultSteps = 20
+    public static let defaultCFGScale = 7.0
+    public static let defaultSampler = "Euler a"
 
     public static let path = "/sdapi/v1/txt2img"
 
@@ -39,9 +41,9 @@ public struct A1111Provider: ImageProvider {
         self.limits = limits
     }
 
-    /// The job's settings over the entry's over the defaults.
+    /// The job's settings over the entry's (the defaults fill steps, CFG scale and sampler).
     func settings(for request: ImageRequest) -> GenerationSettings {
-        request.settings.over(endpoint.config.generation).over(Self.defaults)
+        request.settings.over(endpoint.config.generation)
     }
 
     /// The txt2img body for `request`.
@@ -52,9 +54,9 @@ public struct A1111Provider: ImageProvider {
             "negative_prompt": .string(request.negative),
             "width": .number(request.width),
             "height": .number(request.height),
-            "steps": .number(settings.steps ?? 20),
-            "cfg_scale": .number(settings.cfgScale ?? 7),
-            "sampler_name": .string(settings.sampler ?? "Euler a"),
+            "steps": .number(settings.steps ?? Self.defaultSteps),
+            "cfg_scale": .number(settings.cfgScale ?? Self.defaultCFGScale),
+            "sampler_name": .string(settings.sampler ?? Self.defaultSampler),
             "seed": .number(Int(request.seed)),
             "batch_size": 1,
         ]
@@ -83,10 +85,12 @@ public struct A1111Provider: ImageProvider {
         let model = info?["sd_model_name"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
             ?? endpoint.config.model ?? "a1111"
         let asked = settings(for: request)
-        var used: [(name: String, value: String)] = [("Steps", String(info?["steps"]?.intValue ?? asked.steps ?? 20))]
-        if let sampler = info?["sampler_name"]?.stringValue ?? asked.sampler { used.append(("Sampler", sampler)) }
+        var used: [(name: String, value: String)] = [
+            ("Steps", String(info?["steps"]?.intValue ?? asked.steps ?? Self.defaultSteps)),
+            ("Sampler", info?["sampler_name"]?.stringValue ?? asked.sampler ?? Self.defaultSampler),
+        ]
         if let scheduler = info?["scheduler"]?.stringValue ?? asked.scheduler { used.append(("Schedule type", scheduler)) }
-        if let cfg = info?["cfg_scale"]?.numberValue ?? asked.cfgScale { used.append(("CFG scale", GenerationParameters.formatNumber(cfg))) }
+        used.append(("CFG scale", GenerationParameters.formatNumber(info?["cfg_scale"]?.numberValue ?? asked.cfgScale ?? Self.defaultCFGScale)))
         return GeneratedImage(png: checked.png, pixels: checked.pixels, model: model, seed: seed, settings: used)
     }
 

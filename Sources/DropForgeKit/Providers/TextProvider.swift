@@ -126,6 +126,7 @@ extension TextProvider {
     /// When all are unusable the call fails with every attempt's reason.
     public func ask<T>(_ text: String, image: Data? = nil, schema: ReplySchema, sampling: TextSampling, call: TextCall,
                        read: (TextReply) throws -> T) throws -> T {
+        let limit = max(1, attempts)
         var failures: [UnusableReply] = []
         while true {
             let instruction = failures.last.map { text + "\n\n" + $0.hint } ?? text
@@ -135,8 +136,8 @@ extension TextProvider {
                 return try read(try complete(request))
             } catch let unusable as UnusableReply {
                 failures.append(unusable)
-                guard failures.count < max(1, attempts) else { throw UnusableReply.exhausted(failures) }
-                UsageMeter.resampled("reply \(failures.count) of \(max(1, attempts)) from '\(name)' was unusable "
+                guard failures.count < limit else { throw UnusableReply.exhausted(failures) }
+                UsageMeter.resampled("reply \(failures.count) of \(limit) from '\(name)' was unusable "
                                      + "(\(unusable.what)); asking again")
             }
         }
