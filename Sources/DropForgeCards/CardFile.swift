@@ -11,8 +11,9 @@ public struct CardFile: Sendable {
     public var chunks: [FoundCardChunk]
     /// For PNGs: which chunk the card came from (`ccv3` wins over `chara`).
     public var chosenChunk: String?
-    /// For CHARX: the files besides `card.json`.
-    public var assets: [CharXAsset]
+    /// The files the card's asset URIs can point at: a CHARX's files besides `card.json`, a
+    /// PNG's `chara-ext-asset_` chunks.
+    public var assets: CardAssets
     /// The file's bytes (the PNG a card is embedded back into).
     public var bytes: Data
 
@@ -37,17 +38,18 @@ public struct CardFile: Sendable {
             let payload = try CardPNG.readCardText(from: data, limits: limits.png)
             let card = try CharacterCard.parse(payload.json, maxBytes: limits.cardJSONBytes)
             return CardFile(card: card, container: .png, chunks: payload.found, chosenChunk: payload.keyword,
-                            assets: [], bytes: data)
+                            assets: try CardPNG.readAssets(from: data, limits: limits.png), bytes: data)
         }
         if data.starts(with: zipSignature) {
             var zipLimits = CharXLimits.standard
             zipLimits.maxCardBytes = limits.cardJSONBytes
             let archive = try CharX.read(data, limits: zipLimits)
             let card = try CharacterCard.parse(archive.cardJSON, maxBytes: limits.cardJSONBytes)
-            return CardFile(card: card, container: .charx, chunks: [], chosenChunk: nil, assets: archive.assets, bytes: data)
+            return CardFile(card: card, container: .charx, chunks: [], chosenChunk: nil,
+                            assets: CardAssets(files: archive.assets, cardEntryPath: archive.cardEntryPath), bytes: data)
         }
         let card = try CharacterCard.parse(data, maxBytes: limits.cardJSONBytes)
-        return CardFile(card: card, container: .json, chunks: [], chosenChunk: nil, assets: [], bytes: data)
+        return CardFile(card: card, container: .json, chunks: [], chosenChunk: nil, assets: CardAssets(), bytes: data)
     }
 
     /// Reads the file at `url`, refusing files too large to hold a card before reading them.

@@ -6,8 +6,9 @@ import DropForgeMedia
 /// Reading: every tEXt, zTXt and iTXt chunk is looked at; keywords `chara` and `ccv3` match
 /// case-insensitively; `ccv3` wins over `chara`; the first chunk of a keyword wins. The
 /// winner must decode — a broken winner is an error, never a silent fall-back to an older
-/// card. Writing: only the old card chunks are removed, every other chunk keeps its bytes,
-/// and `chara` then `ccv3` go just before IEND as tEXt holding base64 of the JSON.
+/// card. Writing: only the old card's chunks (its JSON and its RisuAI asset chunks) are
+/// removed, every other chunk keeps its bytes, and the new asset chunks, `chara` and `ccv3` go
+/// just before IEND as tEXt holding base64.
 public enum CardPNG {
     /// The winning card's JSON bytes (not parsed) and every card chunk found.
     public static func readCardText(from png: Data, limits: PNGLimits = .standard) throws -> CardChunkPayload {
@@ -51,28 +52,32 @@ public enum CardPNG {
                                 chunkType: candidates[winner].kind, found: found)
     }
 
-    /// Removes every tEXt/zTXt/iTXt chunk keyed `chara` or `ccv3` (any case), keeps all other
-    /// chunks byte for byte and in place, and writes `tEXt chara` then `tEXt ccv3` (standard
-    /// base64 with padding of the given JSON bytes) just before IEND. A nil payload is not
-    /// written, so `embed(chara: nil, ccv3: nil, into:)` strips the card. Bytes after IEND
-    /// are dropped.
-    public static func embed(chara: Data?, ccv3: Data?, into png: Data) throws -> Data {
+    /// Removes every tEXt/zTXt/iTXt chunk keyed `chara` or `ccv3` (any case) or
+    /// `chara-ext-asset_…` (the old card's files), keeps all other chunks byte for byte and in
+    /// place, and writes the `assets` as `tEXt chara-ext-asset_:<key>`, then `tEXt chara` and
+    /// `tEXt ccv3` (standard base64 with padding), just before IEND — RisuAI's order. A nil
+    /// payload is not written, so `embed(chara: nil, ccv3: nil, into:)` strips the card and
+    /// its files. Bytes after IEND are dropped.
+    public static func embed(chara: Data?, ccv3: Data?, assets: [(key: String, data: Data)] = [],
+                             into png: Data) throws -> Data {
         let frames = try PNGChunkReader.frames(in: png)
         var out = Data()
-        out.reserveCapacity(png.count + ((chara?.count ?? 0) + (ccv3?.count ?? 0)) * 4 / 3 + 64)
+        let payload = (chara?.count ?? 0) + (ccv3?.count ?? 0) + assets.reduce(0) { $0 + $1.data.count }
+        out.reserveCapacity(png.count + payload * 4 / 3 + 64 * (assets.count + 2))
         out.append(contentsOf: PNGChunkReader.signature)
         let start = png.startIndex
         png.withUnsafeBytes { bytes in
             for frame in frames where frame.type != "IEND" {
                 if PNGTextChunk.Kind(rawValue: frame.type) != nil,
                    let keyword = PNGTextDecoder.keyword(in: UnsafeRawBufferPointer(rebasing: bytes[frame.dataRange])),
-                   isCardKeyword(keyword) {
+                   isCardKeyword(keyword) || assetKey(keyword) != nil {
                     continue
                 }
                 out.append(png[(start + frame.frameRange.lowerBound)..<(start + frame.frameRange.upperBound)])
             }
         }
-        for (keyword, json) in [("chara", chara), ("ccv3", ccv3)] {
+        let texts = assets.map { (assetChunkKeyword + $0.key, Optional($0.data)) } + [("chara", chara), ("ccv3", ccv3)]
+        for (keyword, json) in texts {
             guard let json else { continue }
             var body = Data(keyword.utf8)
             body.append(0)
@@ -95,6 +100,36 @@ public enum CardPNG {
         } catch CardBase64.Problem.invalid(let why) {
             throw PNGError("not valid base64 (\(why))")
         }
+    }
+
+    /// The keyword RisuAI's exporters give an asset chunk, before its key: `chara-ext-asset_:1`.
+    public static let assetChunkKeyword = "chara-ext-asset_:"
+
+    /// The files RisuAI stores beside the card: every text chunk whose keyword starts with
+    /// `chara-ext-asset_` (its importer's test, so `chara-ext-asset_1` counts too), keyed by
+    /// what follows the prefix and an optional `:`, holding base64. The first chunk of a key
+    /// wins; a chunk that does not decode is listed in `brokenChunks` instead of failing the card.
+    public static func readAssets(from png: Data, limits: PNGLimits = .standard) throws -> CardAssets {
+        var assets = CardAssets()
+        for frame in try PNGChunkReader.frames(in: png, limits: limits) where PNGTextChunk.Kind(rawValue: frame.type) != nil {
+            let chunk = PNGChunk(type: frame.type, data: PNGChunkReader.slice(png, frame.dataRange), offset: frame.offset)
+            guard let keyword = PNGTextDecoder.keyword(of: chunk), let key = assetKey(keyword),
+                  assets.chunks[key] == nil, assets.brokenChunks[key] == nil else { continue }
+            do {
+                let body = try PNGTextDecoder.body(of: chunk, maxTextBytes: limits.maxChunkBytes)
+                assets.chunks[key] = try base64Decode(lenient: body.text)
+            } catch {
+                assets.brokenChunks[key] = "the \(keyword) chunk at byte \(frame.offset): \(error)"
+            }
+        }
+        return assets
+    }
+
+    /// `1` for `chara-ext-asset_:1` (and `chara-ext-asset_1`), nil for other keywords.
+    static func assetKey(_ keyword: String) -> String? {
+        guard keyword.hasPrefix("chara-ext-asset_") else { return nil }
+        let rest = keyword.dropFirst("chara-ext-asset_".count)
+        return String(rest.first == ":" ? rest.dropFirst() : rest)
     }
 
     static func isCardKeyword(_ keyword: String) -> Bool {

@@ -25,6 +25,11 @@ public struct CharXArchive: Sendable {
     /// (`MyChar/card.json`) they are effectively relative to the card's folder, so that folder is
     /// tried second.
     public func asset(forURI uri: String) -> CharXAsset? {
+        Self.asset(forURI: uri, in: assets, cardEntryPath: cardEntryPath)
+    }
+
+    /// ``asset(forURI:)`` over any list of files, for holders of a CHARX's files without the card.
+    static func asset(forURI uri: String, in assets: [CharXAsset], cardEntryPath: String) -> CharXAsset? {
         guard let path = CharX.assetPath(fromURI: uri) else { return nil }
         if let exact = assets.first(where: { $0.path == path }) { return exact }
         guard let slash = cardEntryPath.lastIndex(of: "/") else { return nil }

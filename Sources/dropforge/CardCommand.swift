@@ -50,4 +50,11 @@ func writeOutput(_ data: Data, to path: String?) throws {
     }
 }
 
+/// Writes an encoded card like ``writeOutput(_:to:)``, after saying on standard error which of
+/// the card's asset URIs from `input` had to be dropped.
+func writeOutput(_ encoded: EncodedCard, from input: String, to path: String?) throws {
+    for warning in encoded.warnings { printError("warning: \(input): \(warning)") }
+    try writeOutput(encoded.bytes, to: path)
+}
+
 extension CharacterCard.Spec: ExpressibleByArgument {}

@@ -17,6 +17,12 @@ struct CardConvert: ParsableCommand {
             --image, else a CHARX's main icon; `-o OUT.charx` (or --to charx) writes a CHARX,
             which holds V3; anything else, or standard output, is JSON. For a CHARX the PNG's
             image (without its card chunks) becomes the main icon; a CHARX keeps its assets.
+
+            Embedded files travel as RisuAI writes them: into a PNG as `__asset:N` URIs with
+            `chara-ext-asset_:N` chunks (the PNG's own image is `ccdefault:`), into JSON as
+            `data:` URIs, into a CHARX as files under assets/. A V3 card gets RisuAI's V2
+            emotion sprites as `emotion` assets. A URI that points at a file the input does
+            not hold is dropped, with a warning on standard error.
             """))
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
@@ -48,6 +54,8 @@ struct CardConvert: ParsableCommand {
         }
     }
 
+    var spec: CharacterCard.Spec { to == .v2 ? .v2 : .v3 }
+
     func validate() throws {
         if container == .png && to == .charx { throw ValidationError("--to charx writes a zip, but -o names a PNG: use --to v2 or v3") }
         if container == .charx && to == .v2 { throw ValidationError("a CHARX holds a V3 card: use --to v3 or --to charx with -o \(output ?? "")") }
@@ -59,13 +67,16 @@ struct CardConvert: ParsableCommand {
         let loaded = try readCardFile(file)
         do {
             switch container {
-            case .json: try writeOutput(try CardEncoder.json(loaded.card, spec: to == .v2 ? .v2 : .v3), to: output)
-            case .png: try writeOutput(try CardEncoder.png(loaded.card, spec: to == .v2 ? .v2 : .v3, into: try baseImage(loaded)), to: output)
+            case .json:
+                try writeOutput(try CardEncoder.json(loaded.card, spec: spec, assets: loaded.assets), from: file, to: output)
+            case .png:
+                let png = try CardEncoder.png(loaded.card, spec: spec, into: try baseImage(loaded), assets: loaded.assets)
+                try writeOutput(png, from: file, to: output)
             case .charx:
                 let avatar = loaded.container == .png ? try CardPNG.embed(chara: nil, ccv3: nil, into: loaded.bytes) : nil
-                let zip = try CardEncoder.charx(loaded.card, avatar: avatar, extraAssets: loaded.assets,
+                let zip = try CardEncoder.charx(loaded.card, avatar: avatar, assets: loaded.assets,
                                                 date: DropForge.creationDate())
-                try writeOutput(zip, to: output)
+                try writeOutput(zip, from: file, to: output)
             }
         } catch let exit as ExitCode {
             throw exit
@@ -86,7 +97,7 @@ struct CardConvert: ParsableCommand {
             }
         }
         if loaded.container == .png { return loaded.bytes }
-        let icons = loaded.assets.filter { $0.path.hasPrefix("assets/icon/") && $0.path.lowercased().hasSuffix(".png") }
+        let icons = loaded.assets.files.filter { $0.path.hasPrefix("assets/icon/") && $0.path.lowercased().hasSuffix(".png") }
         if let icon = icons.first(where: { $0.path == CardEncoder.avatarPath }) ?? icons.first { return icon.data }
         printError("error: \(file): a card PNG needs an image and this \(loaded.container.rawValue) card has none: give one with --image")
         throw ExitCode(1)

@@ -11,6 +11,11 @@ struct CardEmbed: ParsableCommand {
             Removes any chara/ccv3 text chunks from the image (every other chunk is kept as it is),
             then writes tEXt `chara` (the V2 form) and, for --spec v3, tEXt `ccv3` (the V3 form)
             just before IEND, each the base64 of compact UTF-8 JSON. The pixels are not re-encoded.
+
+            The card's embedded files come along as RisuAI reads them: a CHARX's files and a
+            card PNG's `chara-ext-asset_` chunks become `chara-ext-asset_:N` chunks with
+            `__asset:N` URIs (the image's old ones are removed). A URI that points at a file the
+            card's input does not hold is dropped, with a warning on standard error.
             """))
 
     @Option(help: ArgumentHelp("The card: JSON, PNG or CHARX.", valueName: "CARD"))
@@ -41,7 +46,8 @@ struct CardEmbed: ParsableCommand {
             throw ExitCode(1)
         }
         do {
-            try writeOutput(try CardEncoder.png(loaded.card, spec: spec.spec, into: png), to: output)
+            try writeOutput(try CardEncoder.png(loaded.card, spec: spec.spec, into: png, assets: loaded.assets),
+                            from: card, to: output)
         } catch let exit as ExitCode {
             throw exit
         } catch {

@@ -29,17 +29,17 @@ final class CardEncoderTests: XCTestCase {
     func testSeraphinaRoundTripIsByteExact() throws {
         let original = try RealCards.data("default_Seraphina.png")
         let file = try CardFile.read(original)
-        XCTAssertEqual(try CardEncoder.png(file.card, spec: .v3, into: original), original)
+        XCTAssertEqual(try CardEncoder.png(file.card, spec: .v3, into: original).bytes, original)
         // Also when embedding into the same image with its card stripped first.
         let stripped = try CardPNG.embed(chara: nil, ccv3: nil, into: original)
         XCTAssertEqual(try cardKeywords(stripped), [])
-        XCTAssertEqual(try CardEncoder.png(file.card, spec: .v3, into: stripped), original)
+        XCTAssertEqual(try CardEncoder.png(file.card, spec: .v3, into: stripped).bytes, original)
     }
 
     func testV2EmbedWritesOnlyChara() throws {
         let original = try RealCards.data("default_Seraphina.png")
         let card = try CardFile.read(original).card
-        let out = try CardEncoder.png(card, spec: .v2, into: original)
+        let out = try CardEncoder.png(card, spec: .v2, into: original).bytes
         XCTAssertEqual(try cardKeywords(out), ["chara"])
         let types = try PNGChunkReader.chunks(in: out).map(\.type)
         XCTAssertEqual(types.last, "IEND")
@@ -57,7 +57,7 @@ final class CardEncoderTests: XCTestCase {
 
     func testV3EmbedPutsTheV2FormInCharaAndTheV3FormInCCV3() throws {
         let flux = try CardFile.read(try RealCards.data("default_FluxTheCat.png"))
-        let out = try CardEncoder.png(flux.card, spec: .v3, into: flux.bytes)
+        let out = try CardEncoder.png(flux.card, spec: .v3, into: flux.bytes).bytes
         XCTAssertEqual(try cardKeywords(out), ["chara", "ccv3"])
         let chara = try embedded(out, "chara")
         let ccv3 = try embedded(out, "ccv3")
@@ -75,7 +75,7 @@ final class CardEncoderTests: XCTestCase {
         XCTAssertEqual(relabeled.compactJSON, chara.compactJSON)
         // For a V3 card (what card jobs write) chara is exactly the ccv3 JSON relabelled.
         let seraphina = try CardFile.read(try RealCards.data("default_Seraphina.png")).card
-        let both = try CardEncoder.png(seraphina, spec: .v3, into: flux.bytes)
+        let both = try CardEncoder.png(seraphina, spec: .v3, into: flux.bytes).bytes
         XCTAssertEqual(try embedded(both, "chara").compactJSON, seraphina.relabeled(as: .v2).compactJSON)
         XCTAssertEqual(try embedded(both, "ccv3").compactJSON, seraphina.compactJSON)
         XCTAssertEqual(try CardFile.read(out).card, ccv3, "ccv3 wins on reading")
@@ -89,7 +89,7 @@ final class CardEncoderTests: XCTestCase {
     func testEmbeddingAV1CardUpgradesBothChunksWithTheSameTexts() throws {
         let megumin = try CardFile.read(try RealCards.data("Megumin_v1.png"))
         XCTAssertEqual(megumin.card.spec, .v1)
-        let out = try CardEncoder.png(megumin.card, spec: .v3, into: megumin.bytes)
+        let out = try CardEncoder.png(megumin.card, spec: .v3, into: megumin.bytes).bytes
         XCTAssertEqual(try cardKeywords(out), ["chara", "ccv3"])
         let chara = try embedded(out, "chara")
         let ccv3 = try embedded(out, "ccv3")
@@ -112,20 +112,20 @@ final class CardEncoderTests: XCTestCase {
 
     func testJSONEncoderWritesTheRequestedSpecIndented() throws {
         let seraphina = try CardFile.read(try RealCards.data("default_Seraphina.png")).card
-        let v2Data = try CardEncoder.json(seraphina, spec: .v2)
+        let v2Data = try CardEncoder.json(seraphina, spec: .v2).bytes
         let v2 = try CharacterCard.parse(v2Data)
         XCTAssertEqual(v2.spec, .v2)
         XCTAssertEqual(v2.fields, seraphina.fields, "V3 → V2 relabels only")
         XCTAssertTrue(String(decoding: v2Data, as: UTF8.self).hasSuffix("}\n"))
         XCTAssertTrue(String(decoding: v2Data, as: UTF8.self).contains("\n  \"spec\": \"chara_card_v2\""))
-        XCTAssertEqual(try CharacterCard.parse(try CardEncoder.json(seraphina, spec: .v3)), seraphina)
+        XCTAssertEqual(try CharacterCard.parse(try CardEncoder.json(seraphina, spec: .v3).bytes), seraphina)
     }
 
     func testCharXHoldsTheV3CardAndTheAvatarAsMainIcon() throws {
         let megumin = try CardFile.read(try RealCards.data("Megumin_v1.png"))
         let avatar = megumin.bytes
         let date = Date(timeIntervalSince1970: 1_700_000_000)
-        let zip = try CardEncoder.charx(megumin.card, avatar: avatar, date: date)
+        let zip = try CardEncoder.charx(megumin.card, avatar: avatar, date: date).bytes
         let archive = try CharX.read(zip)
         XCTAssertEqual(archive.cardEntryPath, "card.json")
         let card = try CharacterCard.parse(archive.cardJSON)
@@ -142,7 +142,7 @@ final class CardEncoderTests: XCTestCase {
         let file = try CardFile.read(zip)
         XCTAssertEqual(file.container, .charx)
         XCTAssertEqual(file.card, card)
-        XCTAssertEqual(try CardEncoder.charx(megumin.card, avatar: avatar, date: date), zip)
+        XCTAssertEqual(try CardEncoder.charx(megumin.card, avatar: avatar, date: date).bytes, zip)
     }
 
     func testCharXReplacesAnEarlierMainIconAndKeepsOtherAssets() throws {
@@ -152,7 +152,7 @@ final class CardEncoderTests: XCTestCase {
             ["type": "emotion", "uri": "embeded://assets/emotion/image/happy.png", "name": "happy", "ext": "png"],
         ])
         let happy = CharXAsset(path: "assets/emotion/image/happy.png", data: Data([1, 2, 3]))
-        let zip = try CardEncoder.charx(card, avatar: Data([9, 9]), extraAssets: [happy], date: Date(timeIntervalSince1970: 0))
+        let zip = try CardEncoder.charx(card, avatar: Data([9, 9]), assets: CardAssets(files: [happy]), date: Date(timeIntervalSince1970: 0)).bytes
         let archive = try CharX.read(zip)
         let written = try CharacterCard.parse(archive.cardJSON)
         let assets = try XCTUnwrap(written.fields["assets"]?.arrayValue)
@@ -161,9 +161,19 @@ final class CardEncoderTests: XCTestCase {
         XCTAssertEqual(archive.assets.map(\.path), ["assets/icon/image/main.png", "assets/emotion/image/happy.png"])
         XCTAssertEqual(archive.asset(forURI: "embeded://assets/emotion/image/happy.png")?.data, Data([1, 2, 3]))
 
-        // Without an avatar the card's assets list is left as it was.
-        let bare = try CharX.read(try CardEncoder.charx(card, avatar: nil, date: Date(timeIntervalSince1970: 0)))
-        XCTAssertEqual(try CharacterCard.parse(bare.cardJSON).fields["assets"], card.fields["assets"])
-        XCTAssertEqual(bare.assets, [])
+        // Without an avatar the card's assets list is left as it was, its files carried.
+        let old = CharXAsset(path: "assets/icon/image/old.png", data: Data([7]))
+        let kept = try CharX.read(try CardEncoder.charx(card, avatar: nil, assets: CardAssets(files: [old, happy]),
+                                                        date: Date(timeIntervalSince1970: 0)).bytes)
+        XCTAssertEqual(try CharacterCard.parse(kept.cardJSON).fields["assets"], card.fields["assets"])
+        XCTAssertEqual(kept.assets, [old, happy])
+
+        // A URI naming a file nobody gave is dropped, and the warning says which and why.
+        let bare = try CardEncoder.charx(card, avatar: nil, date: Date(timeIntervalSince1970: 0))
+        XCTAssertEqual(try CharacterCard.parse(try CharX.read(bare.bytes).cardJSON).fields["assets"], .array([]))
+        XCTAssertEqual(bare.warnings, [
+            "dropped asset \"main\" (embeded://assets/icon/image/old.png): it names a file inside a CHARX, and the input is not one",
+            "dropped emotion \"happy\" (embeded://assets/emotion/image/happy.png): it names a file inside a CHARX, and the input is not one",
+        ])
     }
 }

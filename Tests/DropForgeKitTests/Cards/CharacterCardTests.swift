@@ -146,7 +146,7 @@ final class CharacterCardTests: XCTestCase {
         XCTAssertEqual(v3.spec, .v3)
         check(try reparsed(v3), "v3")
         for spec in [CharacterCard.Spec.v2, .v3] {
-            let encoded = try CharacterCard.parse(try CardEncoder.json(original, spec: spec))
+            let encoded = try CharacterCard.parse(try CardEncoder.json(original, spec: spec).bytes)
             XCTAssertEqual(encoded.spec, spec)
             check(encoded, "CardEncoder.json \(spec)")
         }

@@ -20,10 +20,10 @@ struct CardExport {
             try FileSystem.writeAtomically(data, to: cards.appendingPathComponent("\(plan.fileName).\(ext)"))
             files.append("cards/\(plan.fileName).\(ext)")
         }
-        if formats.contains(.cardPNG) { try write(try CardEncoder.png(card, spec: plan.spec, into: avatar), "png") }
-        if formats.contains(.cardJSON) { try write(try CardEncoder.json(card, spec: plan.spec), "json") }
+        if formats.contains(.cardPNG) { try write(try CardEncoder.png(card, spec: plan.spec, into: avatar).bytes, "png") }
+        if formats.contains(.cardJSON) { try write(try CardEncoder.json(card, spec: plan.spec).bytes, "json") }
         if formats.contains(.charx) {
-            try write(try CardEncoder.charx(card, avatar: avatar, date: DropForge.creationDate()), "charx")
+            try write(try CardEncoder.charx(card, avatar: avatar, date: DropForge.creationDate()).bytes, "charx")
         }
         return CardSummary(name: card.name, spec: plan.spec, files: files, lorebookEntries: card.bookEntries.count,
                            warnings: plan.warnings)
@@ -32,7 +32,7 @@ struct CardExport {
     /// `review/<job>/0001.png` with the card embedded when it can be, else the bare avatar.
     func writeReview(of item: ItemRecord, to file: URL) throws {
         let (plan, card, avatar) = try load(item)
-        let png = (try? CardEncoder.png(card, spec: plan.spec, into: avatar)) ?? avatar
+        let png = (try? CardEncoder.png(card, spec: plan.spec, into: avatar).bytes) ?? avatar
         try FileSystem.writeAtomically(png, to: file)
         try FileSystem.writeAtomically(card.prettyJSON, to: file.deletingPathExtension().appendingPathExtension("card.json"))
     }

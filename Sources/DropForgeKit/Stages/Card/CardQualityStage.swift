@@ -39,7 +39,7 @@ public struct CardQualityStage: StageRunner {
         do {
             let image = try PNGCodec.decode(avatar, limits: limits.pngLimits).image
             results.append(.init(check: "avatar", passed: true, detail: "avatar decodes as \(image.width)×\(image.height)"))
-            let embedded = try CardEncoder.png(card, spec: plan.spec, into: avatar)
+            let embedded = try CardEncoder.png(card, spec: plan.spec, into: avatar).bytes
             let back = try CardFile.read(embedded, limits: limits)
             let same = back.card.json.semanticallyEquals(written.json)
             results.append(.init(check: "embed", passed: same,
