@@ -7,7 +7,8 @@ import DropForgeStore
 /// Stage 3 of a card job: the card checks. `spec`: the card validates against the spec the
 /// job writes (errors only; unknown keys are warnings and pass); `required`: `name`,
 /// `description` and `first_mes` are not empty; `avatar`: the avatar decodes; `embed`: the
-/// card embedded into the avatar reads back from the PNG equal to the card.
+/// card embedded into the avatar reads back from the PNG equal to the card (its embedded files
+/// by content).
 public struct CardQualityStage: StageRunner {
     public let stage = Stage.quality
     let layout: RootLayout
@@ -41,7 +42,9 @@ public struct CardQualityStage: StageRunner {
             results.append(.init(check: "avatar", passed: true, detail: "avatar decodes as \(image.width)×\(image.height)"))
             let embedded = try CardEncoder.png(card, spec: plan.spec, into: avatar).bytes
             let back = try CardFile.read(embedded, limits: limits)
-            let same = back.card.json.semanticallyEquals(written.json)
+            // Embedded files are compared by content: the PNG spells them `__asset:N`.
+            let same = try CardEncoder.inlined(back.card, assets: back.assets).card.json
+                .semanticallyEquals(CardEncoder.inlined(written, assets: CardAssets()).card.json)
             results.append(.init(check: "embed", passed: same,
                                  detail: same ? "reads back equal from \(back.chosenChunk ?? "?")" : "the card read back from the PNG differs"))
         } catch {
